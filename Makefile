@@ -1,0 +1,33 @@
+# Everything runs in a virtual environment at .venv, created on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Offline-safe defaults for Ultralytics (DESIGN.md §7); override on the command line if you have internet.
+export YOLO_OFFLINE ?= 1
+export YOLO_AUTOINSTALL ?= false
+
+.PHONY: install demo info test test-all clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg setup.py pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=70" wheel
+	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## main job: train stock yolov5n and yolov5n-dsconv on the built-in dataset, print the comparison
+	$(BIN)/yolo-dsconv demo
+
+info: $(STAMP)
+	$(BIN)/yolo-dsconv info model=yolov5s-dsconv.yaml
+
+test: $(STAMP)  ## the test suite (slow end-to-end tests excluded)
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

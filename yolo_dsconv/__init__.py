@@ -1,0 +1,41 @@
+"""yolo-dsconv: a dilated depthwise-separable neck module (ExpandConv) for Ultralytics YOLO model YAMLs.
+
+Importing the package registers `ExpandConv` and `DSConv` with Ultralytics' YAML parser.
+"""
+
+from ._version import __version__
+from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
+from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
+from .paths import model_yaml, shipped_model_yamls
+from .registry import register_module, registered_modules, unregister_module
+
+__all__ = (
+    "SUPPORTED_ULTRALYTICS",
+    "DSConv",
+    "DepthwiseConv",
+    "ExpandConv",
+    "TapPrunedConv2d",
+    "UnsupportedUltralyticsError",
+    "__version__",
+    "check_ultralytics",
+    "model_yaml",
+    "register_module",
+    "registered_modules",
+    "set_pruning",
+    "shipped_model_yamls",
+    "unregister_module",
+)
+
+
+def _register_builtins() -> None:
+    import torch
+
+    # Classes nested inside a pickled ExpandConv must load under ULTRALYTICS_SAFE_LOAD=1 too.
+    torch.serialization.add_safe_globals([DepthwiseConv, TapPrunedConv2d])
+    register_module(DSConv)
+    register_module(ExpandConv)
+
+
+# Last, so an import of `ultralytics.nn.tasks` triggered above (which fires the start-up hook) finds us mid-import
+# and leaves registration to this line.
+_register_builtins()

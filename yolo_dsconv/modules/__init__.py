@@ -1,0 +1,15 @@
+"""Neck modules of yolo-dsconv. Their dotted paths are permanent: checkpoints pickle them."""
+
+from .conv import DepthwiseConv, DSConv
+from .expand_conv import ExpandConv, branch_receptive_field
+from .pruning import TapPrunedConv2d, kept_half_taps, set_pruning
+
+__all__ = (
+    "DSConv",
+    "DepthwiseConv",
+    "ExpandConv",
+    "TapPrunedConv2d",
+    "branch_receptive_field",
+    "kept_half_taps",
+    "set_pruning",
+)

@@ -1,0 +1,46 @@
+"""Argument checks shared by the modules: each error names the argument, the bad value and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ("check_positive_int", "check_kernels", "check_dilations")
+
+
+def check_positive_int(name: str, value: object, owner: str) -> int:
+    """Return `value` if it is an int ≥ 1 (bools refused), else raise ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{owner}: {name}={value!r} is invalid, expected a positive integer")
+    return value
+
+
+def _as_tuple(name: str, value: object, owner: str) -> tuple:
+    if isinstance(value, (int, bool)) or value is None:
+        return (value,)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(value)
+    raise ValueError(f"{owner}: {name}={value!r} is invalid, expected an integer or a list of integers")
+
+
+def check_kernels(k: object, owner: str) -> tuple[int, ...]:
+    """Return kernel sizes as a non-empty tuple of odd positive ints, else raise ValueError."""
+    ks = _as_tuple("k", k, owner)
+    if not ks:
+        raise ValueError(f"{owner}: k={k!r} is invalid, expected at least one kernel size")
+    for ki in ks:
+        if isinstance(ki, bool) or not isinstance(ki, int) or ki < 1 or ki % 2 == 0:
+            raise ValueError(f"{owner}: kernel size {ki!r} in k={k!r} is invalid, expected odd positive integers")
+    return ks
+
+
+def check_dilations(d: object, n: int, owner: str) -> tuple[int, ...]:
+    """Return n dilations (an int is broadcast to all n), each a positive int, else raise ValueError."""
+    ds = _as_tuple("d", d, owner)
+    if len(ds) == 1 and n > 1 and not isinstance(d, Sequence):
+        ds = ds * n
+    if len(ds) != n:
+        raise ValueError(f"{owner}: d={d!r} has {len(ds)} dilations but k has {n} kernel sizes, expected equal lengths")
+    for di in ds:
+        if isinstance(di, bool) or not isinstance(di, int) or di < 1:
+            raise ValueError(f"{owner}: dilation {di!r} in d={d!r} is invalid, expected positive integers")
+    return ds

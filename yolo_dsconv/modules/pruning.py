@@ -1,0 +1,81 @@
+"""Exact tap pruning for dilated 'same'-padded convolutions.
+
+A k×k kernel with dilation d and zero padding d·(k-1)/2 places tap j (j ∈ [-(k-1)/2, (k-1)/2]) at input offset
+j·d from the output position. On an axis of length L that tap can touch the map only if |j·d| ≤ L-1, so per axis
+the taps outside j ∈ [-m, m], m = min((k-1)/2, ⌊(L-1)/d⌋), only ever multiply zero padding. Slicing the weight to
+its centre (2m+1) taps and padding m·d computes the same function for any stride, with fewer taps and a smaller
+padded copy of the input (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ("TapPrunedConv2d", "kept_half_taps", "pruning_enabled", "set_pruning")
+
+# Process-wide default, read once: YOLO_DSCONV_PRUNE=0 turns pruning off everywhere.
+_PRUNE_DEFAULT = os.environ.get("YOLO_DSCONV_PRUNE", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def kept_half_taps(k: int, d: int, size: int) -> int:
+    """Return m: the taps j ∈ [-m, m] of a k-tap, d-dilated, centred kernel that can reach an axis of `size`."""
+    return min((k - 1) // 2, (size - 1) // d)
+
+
+def pruning_enabled(module: nn.Module | None = None) -> bool:
+    """Whether tap pruning is active for `module` (its own `prune` flag, else the process default)."""
+    return getattr(module, "prune", _PRUNE_DEFAULT) if module is not None else _PRUNE_DEFAULT
+
+
+def set_pruning(model: nn.Module, enabled: bool) -> nn.Module:
+    """Turn tap pruning on or off for every `TapPrunedConv2d` in `model`; returns `model`."""
+    for m in model.modules():
+        if isinstance(m, TapPrunedConv2d):
+            m.prune = bool(enabled)
+    return model
+
+
+class TapPrunedConv2d(nn.Conv2d):
+    """`nn.Conv2d` that skips, per forward, the kernel taps that can only read zero padding.
+
+    It is a drop-in `nn.Conv2d` (same parameters and state_dict), so Ultralytics' `fuse_conv_and_bn`, which folds BN
+    into the conv in place, keeps it. Pruning applies only to 'same' zero padding (padding = d·(k-1)/2 per axis) and
+    is skipped while tracing (TorchScript, ONNX), so exported graphs hold the full kernel and stay valid for any input
+    size.
+
+    Shapes:
+        x: (N, C_in, H, W) -> (N, C_out, H_out, W_out), exactly as `nn.Conv2d`.
+    """
+
+    prune: bool = _PRUNE_DEFAULT
+
+    def _same_padding(self) -> bool:
+        return self.padding_mode == "zeros" and all(
+            isinstance(p, int) and p == d * (k - 1) // 2 and k % 2 == 1
+            for p, d, k in zip(self.padding, self.dilation, self.kernel_size)
+        )
+
+    def active_kernel(self, h: int, w: int) -> tuple[int, int]:
+        """Kernel size (taps per axis) actually applied to an h×w input."""
+        if not (pruning_enabled(self) and self._same_padding()):
+            return tuple(self.kernel_size)
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        return 2 * kept_half_taps(kh, dh, h) + 1, 2 * kept_half_taps(kw, dw, w) + 1
+
+    def _conv_forward(self, input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        if torch.jit.is_tracing() or torch.jit.is_scripting() or not pruning_enabled(self):
+            return super()._conv_forward(input, weight, bias)
+        if not self._same_padding():
+            return super()._conv_forward(input, weight, bias)
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        mh = kept_half_taps(kh, dh, input.shape[-2])
+        mw = kept_half_taps(kw, dw, input.shape[-1])
+        ch, cw = (kh - 1) // 2, (kw - 1) // 2
+        if mh == ch and mw == cw:
+            return super()._conv_forward(input, weight, bias)
+        weight = weight[:, :, ch - mh : ch + mh + 1, cw - mw : cw + mw + 1]
+        return F.conv2d(input, weight, bias, self.stride, (mh * dh, mw * dw), self.dilation, self.groups)
