@@ -4,6 +4,7 @@ Importing the package registers `ExpandConv` and `DSConv` with Ultralytics' YAML
 """
 
 from ._version import __version__
+from .callbacks import install_ddp_callback
 from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
 from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
 from .paths import model_yaml, shipped_model_yamls
@@ -34,6 +35,7 @@ def _register_builtins() -> None:
     torch.serialization.add_safe_globals([DepthwiseConv, TapPrunedConv2d])
     register_module(DSConv)
     register_module(ExpandConv)
+    install_ddp_callback()
 
 
 # Last, so an import of `ultralytics.nn.tasks` triggered above (which fires the start-up hook) finds us mid-import

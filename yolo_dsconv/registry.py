@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import inspect
 import keyword
+import textwrap
 import threading
 
 import torch
@@ -56,7 +57,7 @@ def _patched_parse_model(original):
         filename = inspect.getsourcefile(original)
     except (OSError, TypeError) as e:
         raise _fail(f"the source of parse_model is not readable ({e}); was it replaced by another plugin?") from e
-    tree = ast.parse(source)
+    tree = ast.parse(textwrap.dedent(source))
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].decorator_list:
         raise _fail("parse_model is no longer a plain function")
     containers = [

@@ -1,0 +1,55 @@
+"""DSConv and DepthwiseConv: true depthwise structure, parameter counts, argument errors."""
+
+import pytest
+import torch
+from torch import nn
+
+from yolo_dsconv import DepthwiseConv, DSConv
+
+
+def conv_weights(m: nn.Module) -> int:
+    return sum(c.weight.numel() for c in m.modules() if isinstance(c, nn.Conv2d))
+
+
+def test_seed_002_parameter_table():
+    # Seed 002: 4 -> 8 channels, 3x3 kernel.
+    assert nn.Conv2d(4, 8, 3, bias=False).weight.numel() == 288  # standard
+    assert nn.Conv2d(4, 8, 3, groups=2, bias=False).weight.numel() == 144  # grouped, 2 groups
+    ds = DSConv(4, 8, 3)
+    assert ds.dw.conv.weight.numel() == 36  # depthwise
+    assert ds.pw.conv.weight.numel() == 32  # pointwise
+    assert conv_weights(ds) == 68  # separable total
+
+
+@pytest.mark.parametrize("c1,c2,k", [(4, 8, 3), (16, 16, 1), (7, 3, 5)])
+def test_dsconv_closed_form_params(c1, c2, k):
+    # DW k×k (c1·k²) + BN(2·c1), PW 1×1 (c1·c2) + BN(2·c2); no conv biases.
+    assert sum(p.numel() for p in DSConv(c1, c2, k).parameters()) == c1 * k * k + 2 * c1 + c1 * c2 + 2 * c2
+
+
+def test_depthwise_is_depthwise_and_same_shape():
+    m = DepthwiseConv(12, 5, d=3)
+    assert m.conv.groups == m.conv.in_channels == m.conv.out_channels == 12
+    assert m.conv.weight.shape == (12, 1, 5, 5)
+    assert m.conv.dilation == (3, 3) and m.conv.bias is None
+    for h, w in [(1, 1), (3, 17), (20, 20)]:
+        assert m(torch.randn(2, 12, h, w)).shape == (2, 12, h, w)
+
+
+def test_dsconv_stride_shape():
+    assert DSConv(8, 16, 3, s=2)(torch.randn(1, 8, 9, 10)).shape == (1, 16, 5, 5)
+
+
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"c1": 0, "c2": 8}, "c1=0"),
+        ({"c1": 8, "c2": -1}, "c2=-1"),
+        ({"c1": 8, "c2": 8, "k": 2}, "k=2"),
+        ({"c1": 8, "c2": 8, "d": 0}, "d=0"),
+        ({"c1": 8.0, "c2": 8}, "c1=8.0"),
+    ],
+)
+def test_dsconv_bad_arguments(kwargs, word):
+    with pytest.raises(ValueError, match=word.replace(".", r"\.")):
+        DSConv(**kwargs)

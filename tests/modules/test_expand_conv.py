@@ -1,0 +1,126 @@
+"""ExpandConv against its specification (DESIGN.md §2)."""
+
+import pytest
+import torch
+from torch import nn
+
+from yolo_dsconv import DepthwiseConv, DSConv, ExpandConv
+
+
+def ds_params(c1, c2, k=1):
+    return c1 * k * k + 2 * c1 + c1 * c2 + 2 * c2
+
+
+def expandconv_params(c1, c2, k=(5, 7, 9), e=0.5, dense=True):
+    c_ = int(c1 * e)
+    branches = sum((1 + dense) * (c_ * ki * ki + 2 * c_) + c_ * c_ + 2 * c_ for ki in k)
+    return ds_params(c1, c_) + branches + ds_params(c_ * (len(k) + 1), c2)
+
+
+@pytest.mark.parametrize(
+    "c1,c2,kw",
+    [(512, 512, {}), (256, 256, {}), (64, 32, {"dense": False}), (48, 80, {"k": (3, 5), "e": 0.25}), (8, 8, {"k": 7})],
+)
+def test_closed_form_parameter_count(c1, c2, kw):
+    m = ExpandConv(c1, c2, **kw)
+    k = kw.get("k", (5, 7, 9))
+    k = (k,) if isinstance(k, int) else k
+    assert sum(p.numel() for p in m.parameters()) == expandconv_params(c1, c2, k, kw.get("e", 0.5), kw.get("dense", True))
+
+
+def test_structure_defaults():
+    m = ExpandConv(64, 96)
+    assert isinstance(m.cv1, DSConv) and isinstance(m.cv2, DSConv)
+    assert m.cv1.dw.conv.kernel_size == (1, 1) and m.cv1.pw.conv.out_channels == 32
+    assert m.cv2.dw.conv.in_channels == 32 * 4 and m.cv2.pw.conv.out_channels == 96
+    assert len(m.m) == 3
+    for branch, k in zip(m.m, (5, 7, 9)):
+        dense, dilated, pw = branch
+        assert isinstance(dense, DepthwiseConv) and isinstance(dilated, DepthwiseConv)
+        assert dense.conv.kernel_size == (k, k) and dense.conv.dilation == (1, 1)
+        assert dilated.conv.kernel_size == (k, k) and dilated.conv.dilation == (k, k)
+        for dw in (dense, dilated):
+            assert dw.conv.groups == dw.conv.in_channels == dw.conv.out_channels == 32
+        assert pw.conv.kernel_size == (1, 1) and pw.conv.groups == 1
+    assert m.receptive_fields == (25, 49, 81)
+
+
+def test_structure_literal_and_custom_dilations():
+    m = ExpandConv(16, 16, k=(3, 5), d=(2, 4), dense=False)
+    assert [len(b) for b in m.m] == [2, 2]
+    assert [b[0].conv.dilation for b in m.m] == [(2, 2), (4, 4)]
+    assert m.receptive_fields == (5, 17)
+    assert ExpandConv(16, 16, k=(3, 5), d=2).d == (2, 2)  # a single dilation applies to every branch
+
+
+def test_fusion_conv_is_a_trained_saved_parameter():
+    m = ExpandConv(32, 32)
+    keys = m.state_dict().keys()
+    assert "cv2.pw.conv.weight" in keys and "cv2.dw.conv.weight" in keys
+    assert m.state_dict()["cv2.pw.conv.weight"].shape == (32, 64, 1, 1)
+
+
+@pytest.mark.parametrize("h,w", [(1, 1), (1, 7), (8, 8), (13, 20), (20, 20), (33, 9)])
+def test_shape_contract_and_determinism(h, w):
+    m = ExpandConv(16, 24).eval()
+    x = torch.randn(2, 16, h, w)
+    y = m(x)
+    assert y.shape == (2, 24, h, w)
+    torch.testing.assert_close(m(x), y, rtol=0, atol=0)  # same input twice, same output
+
+
+def test_every_parameter_gets_a_gradient():
+    m = ExpandConv(16, 16).train()
+    m(torch.randn(2, 16, 12, 12)).square().mean().backward()
+    missing = [n for n, p in m.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"k": (5, 7), "d": (1, 2, 3)}, "3 dilations but k has 2"),
+        ({"k": (4, 7)}, "kernel size 4"),
+        ({"k": (0,)}, "kernel size 0"),
+        ({"k": (-3,)}, "kernel size -3"),
+        ({"k": ()}, "at least one kernel"),
+        ({"d": (5, 0, 9)}, "dilation 0"),
+        ({"d": (5, -7, 9)}, "dilation -7"),
+        ({"e": 0.01}, r"int\(c1\*e\)"),
+        ({"e": -1}, "e=-1"),
+        ({"dense": "yes"}, "dense='yes'"),
+        ({"k": "5"}, "k='5'"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        ExpandConv(32, 32, **kwargs)
+
+
+@pytest.mark.parametrize("c1,c2,word", [(0, 8, "c1=0"), (8, 0, "c2=0"), (-4, 8, "c1=-4"), (True, 8, "c1=True")])
+def test_bad_channels(c1, c2, word):
+    with pytest.raises(ValueError, match=word):
+        ExpandConv(c1, c2)
+
+
+def test_fused_equals_unfused_with_random_bn_statistics():
+    from ultralytics.nn.modules.conv import Conv
+    from ultralytics.utils.torch_utils import fuse_conv_and_bn
+
+    torch.manual_seed(0)
+    m = ExpandConv(16, 24).eval()
+    for bn in m.modules():
+        if isinstance(bn, nn.BatchNorm2d):
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+            bn.weight.data.uniform_(0.5, 1.5)
+            bn.bias.data.uniform_(-0.5, 0.5)
+    x = torch.randn(2, 16, 20, 20)
+    ref = m(x)
+    for c in m.modules():  # what BaseModel.fuse() does to each Conv
+        if isinstance(c, Conv) and hasattr(c, "bn"):
+            c.conv = fuse_conv_and_bn(c.conv, c.bn)
+            delattr(c, "bn")
+            c.forward = c.forward_fuse
+    assert not any(isinstance(b, nn.BatchNorm2d) for b in m.modules())
+    torch.testing.assert_close(m(x), ref, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,73 @@
+"""Exact tap pruning: the same function and gradients as the full kernel, at every size."""
+
+import copy
+
+import pytest
+import torch
+
+from yolo_dsconv import ExpandConv, TapPrunedConv2d, set_pruning
+from yolo_dsconv.modules.pruning import kept_half_taps
+
+SIZES = [(1, 1), (1, 9), (9, 1), (2, 3), (8, 8), (10, 10), (13, 7), (20, 20), (40, 40), (27, 64)]
+
+
+@pytest.mark.parametrize("k,d,size,m", [(9, 9, 20, 2), (7, 7, 20, 2), (5, 5, 20, 2), (9, 9, 8, 0), (9, 9, 10, 1), (5, 1, 1, 0), (5, 1, 3, 2), (3, 1, 1, 0)])
+def test_kept_half_taps(k, d, size, m):
+    assert kept_half_taps(k, d, size) == m
+
+
+def test_active_kernel_follows_the_rule():
+    conv = TapPrunedConv2d(4, 4, 9, padding=36, dilation=9, groups=4, bias=False)
+    assert conv.active_kernel(20, 20) == (5, 5)
+    assert conv.active_kernel(8, 64) == (1, 9)
+    conv.prune = False
+    assert conv.active_kernel(8, 8) == (9, 9)
+
+
+@pytest.mark.parametrize("h,w", SIZES)
+def test_pruned_conv_equals_full_conv(h, w):
+    torch.manual_seed(h * 100 + w)
+    conv = TapPrunedConv2d(6, 6, 7, padding=21, dilation=7, groups=6, bias=True)
+    full = copy.deepcopy(conv)
+    full.prune = False
+    x = torch.randn(2, 6, h, w, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    y, y_full = conv(x), full(x2)
+    torch.testing.assert_close(y, y_full)
+    g = torch.randn_like(y)
+    y.backward(g)
+    y_full.backward(g)
+    torch.testing.assert_close(x.grad, x2.grad)
+    torch.testing.assert_close(conv.weight.grad, full.weight.grad)
+    torch.testing.assert_close(conv.bias.grad, full.bias.grad)
+
+
+@pytest.mark.parametrize("h,w", SIZES)
+@pytest.mark.parametrize("dense", [True, False])
+def test_expandconv_pruned_equals_unpruned(h, w, dense):
+    torch.manual_seed(0)
+    m = ExpandConv(8, 8, dense=dense).train()
+    ref = set_pruning(copy.deepcopy(m), False)
+    x = torch.randn(2, 8, h, w)
+    y, y_ref = m(x), ref(x)
+    torch.testing.assert_close(y, y_ref, rtol=1e-5, atol=1e-5)
+    y.square().sum().backward()
+    y_ref.square().sum().backward()
+    for (name, p), p_ref in zip(m.named_parameters(), ref.parameters()):
+        torch.testing.assert_close(p.grad, p_ref.grad, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_strided_pruning_is_exact():
+    conv = TapPrunedConv2d(3, 3, 5, stride=2, padding=6, dilation=3, groups=3)
+    full = copy.deepcopy(conv)
+    full.prune = False
+    x = torch.randn(1, 3, 7, 11)
+    torch.testing.assert_close(conv(x), full(x))
+
+
+def test_pruning_off_under_tracing():
+    conv = TapPrunedConv2d(2, 2, 9, padding=36, dilation=9, groups=2).eval()
+    traced = torch.jit.trace(conv, torch.randn(1, 2, 8, 8))
+    for h in (8, 20, 40):  # a graph traced at 8×8 stays right at other sizes: no size is baked in
+        x = torch.randn(1, 2, h, h)
+        torch.testing.assert_close(traced(x), conv(x))

@@ -1,0 +1,81 @@
+"""The shipped yolov5-dsconv YAML against stock yolov5: output shapes, ExpandConv placement, fuse."""
+
+import pytest
+import torch
+from torch import nn
+from ultralytics.nn.modules import SPPF
+from ultralytics.nn.tasks import DetectionModel
+
+import yolo_dsconv  # noqa: F401
+from conftest import MODEL_YAMLS
+from yolo_dsconv import ExpandConv
+
+
+def build(cfg):
+    torch.manual_seed(0)
+    return DetectionModel(cfg, verbose=False)
+
+
+def out_shapes(model, x):
+    model.train()
+    feats = model(x)["feats"]
+    model.eval()
+    with torch.no_grad():
+        pred = model(x)[0]
+    return [tuple(f.shape) for f in feats], tuple(pred.shape)
+
+
+# Every scale at 64×64 (batch 2) and 256×320 (batch 1); 640×640 for the small scales.
+CASES = [(s, (2, 64, 64)) for s in "nsmlx"] + [(s, (1, 256, 320)) for s in "nsmlx"] + [(s, (1, 640, 640)) for s in "ns"]
+
+
+@pytest.mark.parametrize("scale,shape", CASES)
+def test_detect_shapes_equal_stock(scale, shape):
+    n, h, w = shape
+    x = torch.randn(n, 3, h, w)
+    stock = build(f"yolov5{scale}.yaml")
+    ds = build(str(MODEL_YAMLS / f"yolov5{scale}-dsconv.yaml"))
+    assert isinstance(ds.model[10], ExpandConv) and isinstance(ds.model[9], SPPF)
+    assert out_shapes(ds, x) == out_shapes(stock, x)
+    assert ds.stride.tolist() == stock.stride.tolist()
+
+
+@pytest.mark.parametrize("scale", ["n", "s"])
+def test_expandconv_output_equals_sppf_output(scale):
+    ds = build(str(MODEL_YAMLS / f"yolov5{scale}-dsconv.yaml")).eval()
+    seen = {}
+    hooks = [ds.model[i].register_forward_hook(lambda m, a, y, i=i: seen.__setitem__(i, y.shape)) for i in (9, 10)]
+    with torch.no_grad():
+        ds(torch.randn(1, 3, 320, 256))
+    for h in hooks:
+        h.remove()
+    assert seen[10] == seen[9]
+    assert ds.model[11].f == -1 and ds.model[23].f == [-1, 11] and ds.model[20].f == [-1, 15]
+    assert ds.model[-1].f == [18, 21, 24]
+
+
+def test_layer_list_is_stock_plus_one():
+    stock = build("yolov5s.yaml")
+    ds = build(str(MODEL_YAMLS / "yolov5s-dsconv.yaml"))
+    types = [m.type for m in ds.model]
+    assert types[:10] + types[11:] == [m.type for m in stock.model]
+    assert types[10] == "yolo_dsconv.modules.expand_conv.ExpandConv"
+    assert sum(p.numel() for p in ds.parameters()) - sum(p.numel() for p in stock.parameters()) == ds.model[10].np
+
+
+def test_model_fuse_matches_unfused_and_removes_every_bn():
+    torch.manual_seed(1)
+    model = build(str(MODEL_YAMLS / "yolov5n-dsconv.yaml")).eval()
+    for bn in model.modules():
+        if isinstance(bn, nn.BatchNorm2d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.data.uniform_(0.5, 1.5)
+            bn.bias.data.uniform_(-0.2, 0.2)
+    x = torch.rand(1, 3, 160, 128)
+    with torch.no_grad():
+        ref = model(x)[0]
+        model.fuse(verbose=False)
+        fused = model(x)[0]
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    torch.testing.assert_close(fused, ref, rtol=1e-3, atol=1e-3)

@@ -1,0 +1,188 @@
+"""register_module: Conv-like channel handling, idempotence, clear refusals, stock models untouched."""
+
+import json
+import threading
+
+import pytest
+import torch
+from torch import nn
+from ultralytics.nn import tasks
+from ultralytics.nn.modules import Conv
+from ultralytics.nn.tasks import DetectionModel
+
+import yolo_dsconv
+from conftest import MODEL_YAMLS, run_python
+from yolo_dsconv import ExpandConv, UnsupportedUltralyticsError, register_module, registered_modules, unregister_module
+from yolo_dsconv.compat import check_ultralytics
+from yolo_dsconv.registry import _patched_parse_model
+
+
+class Probe(nn.Module):
+    """Records the arguments the parser passes."""
+
+    calls = []
+
+    def __init__(self, c1, c2, tag="x"):
+        super().__init__()
+        Probe.calls.append((c1, c2, tag))
+        self.cv = Conv(c1, c2, 1)
+
+    def forward(self, x):
+        return self.cv(x)
+
+
+def tiny_yaml(row_args, width=0.5, max_channels=1024):
+    return {
+        "nc": 2,
+        "scales": {"s": [1.0, width, max_channels]},
+        "scale": "s",
+        "backbone": [[-1, 1, "Conv", [64, 3, 2]], [-1, 1, "Probe", row_args], [-1, 1, "Conv", [32, 3, 2]]],
+        "head": [[[1, 2], 1, "Detect", ["nc"]]],
+    }
+
+
+@pytest.fixture
+def probe():
+    register_module(Probe)
+    Probe.calls.clear()
+    yield Probe
+    unregister_module("Probe")
+
+
+def test_import_registers_builtins():
+    assert registered_modules() == {"DSConv": yolo_dsconv.DSConv, "ExpandConv": ExpandConv}
+    assert tasks.ExpandConv is ExpandConv
+
+
+def test_conv_like_channels_inferred_scaled_and_capped(probe):
+    model = DetectionModel(tiny_yaml([128, "y"]), verbose=False)
+    assert Probe.calls[-1] == (32, 64, "y")  # c1 from layer 0 (64·0.5), c2 = 128·0.5
+    assert model.model[2].conv.in_channels == 64  # the next layer sees the scaled c2
+    DetectionModel(tiny_yaml([128], width=1.0, max_channels=48), verbose=False)
+    assert Probe.calls[-1][:2] == (48, 48)  # capped by max_channels, then width-scaled
+
+
+def test_registration_is_idempotent(probe):
+    before = list(tasks._yolo_dsconv_base_modules)
+    register_module(Probe)
+    register_module(Probe)
+    assert tasks._yolo_dsconv_base_modules == before
+    assert getattr(tasks.parse_model, "_yolo_dsconv_patched")
+    assert tasks.parse_model.__wrapped__.__code__.co_filename == tasks.parse_model.__code__.co_filename
+
+
+def test_concurrent_registration_leaves_one_entry():
+    class Threaded(Probe):
+        pass
+
+    errors = []
+
+    def go():
+        try:
+            register_module(Threaded)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=go) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == [] and tasks._yolo_dsconv_base_modules.count(Threaded) == 1
+    finally:
+        unregister_module("Threaded")
+
+
+def test_refuses_a_name_the_parser_already_knows():
+    with pytest.raises(ValueError, match="'Conv' already means"):
+        register_module(Probe, name="Conv")
+    with pytest.raises(ValueError, match="'SPPF' already means"):
+        register_module(Probe, name="SPPF")
+
+
+def test_refuses_non_modules_and_bad_signatures():
+    with pytest.raises(TypeError, match="not a torch.nn.Module subclass"):
+        register_module(object)
+    with pytest.raises(TypeError, match="not a torch.nn.Module subclass"):
+        register_module(Probe(1, 1))
+
+    class NoChannels(nn.Module):
+        def __init__(self, k=3):
+            super().__init__()
+
+    with pytest.raises(TypeError, match=r"must start with \(c1, c2"):
+        register_module(NoChannels)
+    with pytest.raises(ValueError, match="name='not valid'"):
+        register_module(Probe, name="not valid")
+
+
+def test_unsupported_version_names_both_versions():
+    with pytest.raises(UnsupportedUltralyticsError, match=r"ultralytics>=8\.4\.190,<8\.5, but ultralytics 8\.3\.0 is installed"):
+        check_ultralytics("8.3.0")
+    with pytest.raises(UnsupportedUltralyticsError, match="8.5.1"):
+        check_ultralytics("8.5.1")
+    assert check_ultralytics("8.4.190") == "8.4.190"
+
+
+def test_unrecognisable_parser_fails_loudly():
+    def parse_model(d, ch):  # no container holding Conv
+        return d
+
+    with pytest.raises(UnsupportedUltralyticsError, match=r"ultralytics 8\.4\.\d+ \(supported: ultralytics>=8\.4\.190,<8\.5\): expected exactly one container of Conv-like modules, found 0"):
+        _patched_parse_model(parse_model)
+
+
+def test_bad_yaml_args_for_expandconv_name_the_argument():
+    def yaml_with(args):
+        d = tiny_yaml(args)
+        d["backbone"][1][2] = "ExpandConv"
+        return d
+
+    with pytest.raises(ValueError, match="kernel size 4"):
+        DetectionModel(yaml_with([64, [4, 6]]), verbose=False)
+    with pytest.raises(ValueError, match="2 dilations but k has 3"):
+        DetectionModel(yaml_with([64, [5, 7, 9], [1, 2]]), verbose=False)
+    with pytest.raises(ValueError, match="dense='no'"):
+        DetectionModel(yaml_with([64, [5], None, 0.5, "no"]), verbose=False)
+
+
+STOCK_SUMMARY = """
+import json, sys
+{prelude}
+from ultralytics.nn.tasks import DetectionModel
+out = {{}}
+for cfg in ["yolov5s.yaml", "yolov8s.yaml", "yolo11s.yaml", "yolov5n.yaml"]:
+    m = DetectionModel(cfg, verbose=False)
+    out[cfg] = [sum(p.numel() for p in m.parameters()), [x.type for x in m.model], [x.f for x in m.model]]
+out["plugin"] = "yolo_dsconv" in sys.modules
+print(json.dumps(out))
+"""
+
+
+def test_stock_models_unchanged_by_the_plugin():
+    without = json.loads(run_python(STOCK_SUMMARY.format(prelude=""), env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
+    with_ = json.loads(run_python(STOCK_SUMMARY.format(prelude="import yolo_dsconv"), env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
+    assert without.pop("plugin") is False and with_.pop("plugin") is True
+    assert with_ == without
+    assert without["yolov5s.yaml"][0] == 9153152  # DESIGN.md §7
+
+
+def test_import_then_build_in_a_fresh_interpreter():
+    code = f"""
+import yolo_dsconv
+from ultralytics import YOLO
+from ultralytics.nn.tasks import DetectionModel
+m = YOLO({str(MODEL_YAMLS / 'yolov5s-dsconv.yaml')!r})
+d = DetectionModel({str(MODEL_YAMLS / 'yolov5n-dsconv.yaml')!r}, verbose=False)
+print(type(m.model.model[10]).__name__, type(d.model[10]).__name__)
+"""
+    assert run_python(code, env={"YOLO_DSCONV_HOOK": "0"}).stdout.split()[-2:] == ["ExpandConv", "ExpandConv"]
+
+
+def test_safe_globals_allow_listed():
+    from torch.serialization import get_safe_globals
+
+    allowed = set(get_safe_globals())
+    for cls in (ExpandConv, yolo_dsconv.DSConv, yolo_dsconv.DepthwiseConv, yolo_dsconv.TapPrunedConv2d):
+        assert cls in allowed
