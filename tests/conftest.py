@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -27,33 +25,6 @@ import pytest  # noqa: E402
 # Ultralytics looks for Arial.ttf on every train/val and tries the internet when it is missing.
 (_CONFIG / "Ultralytics").mkdir(parents=True, exist_ok=True)
 shutil.copyfile(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf", _CONFIG / "Ultralytics" / "Arial.ttf")
-
-REPO = Path(__file__).resolve().parents[1]
-MODEL_YAMLS = REPO / "model_yamls"
-
-
-def run_python(code: str, *, env: dict | None = None, cwd: str | Path | None = None, timeout: int = 600, check: bool = True):
-    """Run `code` in a fresh interpreter (the same venv); returns the CompletedProcess with text output."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    if check and proc.returncode != 0:
-        raise AssertionError(f"fresh interpreter failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    return proc
-
-
-def run_cmd(args: list[str], *, env: dict | None = None, cwd: str | Path | None = None, timeout: int = 900, check: bool = True):
-    """Run a command of the venv (e.g. `yolo`) in a fresh process; returns the CompletedProcess."""
-    exe = Path(sys.executable).parent / args[0]
-    proc = subprocess.run(
-        [str(exe) if exe.exists() else args[0], *args[1:]], capture_output=True, text=True, timeout=timeout,
-        cwd=cwd, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args[:2]} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
-    return proc
-
 
 @pytest.fixture(scope="session")
 def shapes_data(tmp_path_factory) -> Path:

@@ -7,7 +7,7 @@ from ultralytics.nn.modules import SPPF
 from ultralytics.nn.tasks import DetectionModel
 
 import yolo_dsconv  # noqa: F401
-from conftest import MODEL_YAMLS
+from helpers import MODEL_YAMLS
 from yolo_dsconv import ExpandConv
 
 

@@ -11,7 +11,7 @@ from ultralytics.nn.modules import Conv
 from ultralytics.nn.tasks import DetectionModel
 
 import yolo_dsconv
-from conftest import MODEL_YAMLS, run_python
+from helpers import MODEL_YAMLS, run_python
 from yolo_dsconv import ExpandConv, UnsupportedUltralyticsError, register_module, registered_modules, unregister_module
 from yolo_dsconv.compat import check_ultralytics
 from yolo_dsconv.registry import _patched_parse_model

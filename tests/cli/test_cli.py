@@ -1,0 +1,54 @@
+"""`yolo-dsconv` subcommands: info, demo, dataset, errors."""
+
+import re
+
+import pytest
+
+from helpers import run_cmd
+from yolo_dsconv.cli.main import main
+
+
+def test_info_prints_layer_table_and_costs_against_stock():
+    proc = run_cmd(["yolo-dsconv", "info", "model=yolov5s-dsconv.yaml"])
+    out = proc.stdout + proc.stderr
+    assert "yolo_dsconv.modules.expand_conv.ExpandConv" in out  # the layer table
+    stock = re.search(r"^yolov5s\.yaml\s+([\d,]+)\s+1\.000\s+([\d.]+)", out, re.M)
+    ds = re.search(r"^yolov5s-dsconv\.yaml\s+([\d,]+)\s+([\d.]+)\s+([\d.]+)", out, re.M)
+    assert stock and ds, out[-2000:]
+    assert int(stock.group(1).replace(",", "")) == 9153152
+    assert int(ds.group(1).replace(",", "")) == 9153152 + 942080
+    assert 23.5 < float(stock.group(2)) < 24.5 and float(ds.group(3)) > float(stock.group(2))
+    row = re.search(r"^10\s+-1\s+512\s+256\s+512\s+\(5, 7, 9\)\s+\(5, 7, 9\)\s+True\s+\(25, 49, 81\)\s+942,080", out, re.M)
+    assert row, out[-1500:]
+
+
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (["info", "modle=x.yaml"], "unknown key 'modle'; valid keys: imgsz, model, stock"),
+        (["info", "model"], "argument 'model' is not key=value"),
+        (["info", "imgsz=100"], "imgsz=100 is invalid"),
+        (["frobnicate"], "unknown command 'frobnicate'; valid commands: info, demo, dataset"),
+        (["demo", "epochs=0"], "epochs=0 is invalid"),
+    ],
+)
+def test_bad_command_lines_exit_2_with_a_clear_message(argv, word, capsys):
+    assert main(argv) == 2
+    assert word in capsys.readouterr().err
+
+
+def test_dataset_command(tmp_path, capsys):
+    assert main(["dataset", f"out={tmp_path / 'd'}", "n_train=2", "n_val=1", "imgsz=32"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "d" / "data.yaml")
+
+
+def test_demo_trains_both_models_and_prints_the_table(tmp_path):
+    proc = run_cmd(["yolo-dsconv", "demo", f"project={tmp_path}", "epochs=1", "imgsz=64", "n_train=8", "n_val=4"], cwd=tmp_path)
+    table = proc.stdout[proc.stdout.index("yolo-dsconv demo:"):]
+    rows = [line.split() for line in table.splitlines()[3:5]]
+    assert [r[0] for r in rows] == ["yolov5n.yaml", "yolov5n-dsconv.yaml"]
+    assert rows[0][1] == "2,654,816" and rows[1][1] == "2,912,864"
+    assert all(r[3] == "1" for r in rows) and all(0 <= float(r[5]) <= 1 for r in rows)
+    for name in ("yolov5n", "yolov5n-dsconv"):
+        assert (tmp_path / name / "weights" / "best.pt").is_file()
+        assert (tmp_path / name / "results.csv").is_file()

@@ -1,0 +1,21 @@
+"""One real `yolo train` of yolov5n-dsconv on the built-in dataset, shared by the checkpoint and export tests."""
+
+from pathlib import Path
+
+import pytest
+
+from helpers import MODEL_YAMLS, run_cmd
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, shapes_data) -> Path:
+    """Run folder of a 2-epoch plain `yolo train` (fresh process, fresh working directory, no import, no env var)."""
+    work = tmp_path_factory.mktemp("work")
+    run_cmd(
+        ["yolo", "train", f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}", f"data={shapes_data}", "epochs=2", "imgsz=64",
+         "batch=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train", "seed=0"],
+        cwd=work,
+    )  # fmt: skip
+    run = work / "runs" / "train"
+    assert (run / "weights" / "best.pt").is_file() and (run / "weights" / "last.pt").is_file()
+    return run

@@ -1,0 +1,168 @@
+"""The plain `yolo` command with a dsconv model, each step in a fresh process (DESIGN.md §5)."""
+
+import csv
+import json
+import sys
+
+import pytest
+
+from helpers import MODEL_YAMLS, run_cmd, run_python
+
+LOAD_CHECK = """
+import sys
+from ultralytics import YOLO
+m = YOLO({path!r})
+print(type(m.model.model[10]).__module__, type(m.model.model[10]).__name__, "yolo_dsconv" in sys.modules)
+"""
+
+
+def test_plain_yolo_train_builds_expandconv(trained_run):
+    args = (trained_run / "args.yaml").read_text()
+    assert "yolov5n-dsconv.yaml" in args
+    out = run_python(LOAD_CHECK.format(path=str(trained_run / "weights" / "last.pt"))).stdout.split()
+    assert out[-3:] == ["yolo_dsconv.modules.expand_conv", "ExpandConv", "True"]
+
+
+def test_hook_switched_off_plain_yolo_fails_with_keyerror(tmp_path, shapes_data):
+    proc = run_cmd(
+        ["yolo", "train", f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}", f"data={shapes_data}", "epochs=1", "imgsz=64",
+         "workers=0", f"project={tmp_path}", "name=off"],
+        env={"YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "KeyError: 'ExpandConv'" in proc.stderr + proc.stdout
+
+
+def test_passthrough_with_hook_off(tmp_path, shapes_data):
+    proc = run_cmd(
+        ["yolo-dsconv", "train", "model=yolov5n-dsconv.yaml", f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8",
+         "workers=0", "plots=False", "val=False", f"project={tmp_path}", "name=pt"],
+        env={"YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path,
+    )  # fmt: skip
+    assert (tmp_path / "pt" / "weights" / "last.pt").is_file(), proc.stdout[-2000:]
+    assert "yolo_dsconv.modules.expand_conv.ExpandConv" in proc.stdout + proc.stderr
+
+
+def test_checkpoint_loads_in_fresh_interpreter_without_import(trained_run):
+    for name in ("best.pt", "last.pt"):
+        out = run_python(LOAD_CHECK.format(path=str(trained_run / "weights" / name))).stdout.split()
+        assert out[-2:] == ["ExpandConv", "True"]
+
+
+def test_checkpoint_loads_under_safe_load(trained_run):
+    out = run_python(LOAD_CHECK.format(path=str(trained_run / "weights" / "best.pt")), env={"ULTRALYTICS_SAFE_LOAD": "1"})
+    assert out.stdout.split()[-2:] == ["ExpandConv", "True"]
+
+
+def test_yolo_val_and_predict_from_checkpoint(trained_run, shapes_data, tmp_path):
+    best = trained_run / "weights" / "best.pt"
+    val = run_cmd(["yolo", "val", f"model={best}", f"data={shapes_data}", "imgsz=64", "batch=8", "workers=0",
+                   f"project={tmp_path}", "name=val", "plots=False"], cwd=tmp_path)  # fmt: skip
+    assert "all" in val.stdout + val.stderr
+    source = shapes_data.parent / "images" / "val"
+    run_cmd(["yolo", "predict", f"model={best}", f"source={source}", "imgsz=64", "save_txt=True", "conf=0.001",
+             f"project={tmp_path}", "name=pred"], cwd=tmp_path)  # fmt: skip
+    saved = sorted(p.stem for p in (tmp_path / "pred").glob("*.jpg"))
+    assert saved == sorted(p.stem for p in source.glob("*.png"))
+
+
+def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
+    run_cmd(["yolo", "train", f"model={trained_run / 'weights' / 'best.pt'}", f"data={shapes_data}", "epochs=1",
+             "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False", f"project={tmp_path}", "name=ft"], cwd=tmp_path)  # fmt: skip
+    out = run_python(LOAD_CHECK.format(path=str(tmp_path / "ft" / "weights" / "last.pt"))).stdout.split()
+    assert out[-2:] == ["ExpandConv", "True"]
+
+
+INTERRUPTED_TRAIN = """
+import os
+from ultralytics import YOLO
+model = YOLO({cfg!r})
+def stop(trainer):
+    if trainer.epoch == 0:  # last.pt of epoch 1 is on disk: die like a killed job
+        os._exit(3)
+model.add_callback("on_model_save", stop)
+model.train(data={data!r}, epochs=3, imgsz=64, batch=8, workers=0, plots=False, project={project!r}, name="r", seed=0)
+"""
+
+
+def test_resume_after_interrupted_run(tmp_path, shapes_data):
+    code = INTERRUPTED_TRAIN.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path))
+    assert run_python(code, check=False).returncode == 3
+    last = tmp_path / "r" / "weights" / "last.pt"
+    assert last.is_file()
+    run_cmd(["yolo", "train", "resume=True", f"model={last}"], cwd=tmp_path)
+    with open(tmp_path / "r" / "results.csv") as f:
+        epochs = [int(float(row["epoch"])) for row in csv.DictReader(f)]
+    assert epochs == [1, 2, 3]
+    out = run_python(LOAD_CHECK.format(path=str(last))).stdout.split()
+    assert out[-2:] == ["ExpandConv", "True"]
+
+
+DDP_PARENT = """
+import yolo_dsconv
+from ultralytics.models.yolo.detect import DetectionTrainer
+from ultralytics.utils.dist import generate_ddp_file
+trainer = DetectionTrainer(overrides=dict(model={cfg!r}, data={data!r}, epochs=1, imgsz=64, workers=0, project={project!r}, name="ddp"))
+print(generate_ddp_file(trainer))
+"""
+
+
+@pytest.mark.parametrize("hook", ["0", "1"])
+def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook):
+    # The parent writes the file as Ultralytics' DDP launcher does; a fresh interpreter runs it up to the model build.
+    parent = run_python(
+        DDP_PARENT.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)),
+        env={"YOLO_DSCONV_HOOK": "0"},
+    )
+    file = parent.stdout.strip().splitlines()[-1]
+    text = open(file).read()
+    assert "trainer.train()" in text
+    worker = tmp_path / "worker.py"
+    worker.write_text(text.replace("trainer.train()", "trainer.setup_model(); print('BUILT', type(trainer.model.model[10]).__name__)"))
+    import subprocess
+
+    proc = subprocess.run([sys.executable, str(worker)], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "YOLO_DSCONV_HOOK": hook})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "BUILT ExpandConv" in proc.stdout
+
+
+EXPORTED = """
+import sys
+sys.modules["yolo_dsconv"] = None  # the plugin is not importable here
+import numpy as np, onnxruntime as ort, torch
+x = np.load({x!r})
+onnx_out = ort.InferenceSession({onnx!r}).run(None, {{"images": x}})[0]
+ts_out = torch.jit.load({ts!r})(torch.from_numpy(x))
+ts_out = ts_out[0] if isinstance(ts_out, (list, tuple)) else ts_out
+np.save({o1!r}, onnx_out)
+np.save({o2!r}, ts_out.numpy())
+try:
+    import yolo_dsconv
+    print("IMPORTABLE")
+except ImportError:
+    print("NOT-IMPORTABLE")
+"""
+
+
+def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
+    import numpy as np
+    import torch
+    from ultralytics import YOLO
+
+    best = trained_run / "weights" / "best.pt"
+    for fmt in ("onnx", "torchscript"):
+        run_cmd(["yolo", "export", f"model={best}", f"format={fmt}", "imgsz=64"], cwd=tmp_path)
+    onnx, ts = best.with_suffix(".onnx"), best.with_suffix(".torchscript")
+    assert onnx.is_file() and ts.is_file()
+    x = torch.rand(1, 3, 64, 64)
+    np.save(tmp_path / "x.npy", x.numpy())
+    o1, o2 = tmp_path / "onnx.npy", tmp_path / "ts.npy"
+    out = run_python(EXPORTED.format(x=str(tmp_path / "x.npy"), onnx=str(onnx), ts=str(ts), o1=str(o1), o2=str(o2)),
+                     env={"YOLO_DSCONV_HOOK": "0"})  # fmt: skip
+    assert out.stdout.split()[-1] == "NOT-IMPORTABLE"
+    model = YOLO(best).model.float().fuse(verbose=False).eval()
+    with torch.no_grad():
+        ref = model(x)[0]
+    torch.testing.assert_close(torch.from_numpy(np.load(o1)), ref, rtol=1e-3, atol=1e-3)
+    torch.testing.assert_close(torch.from_numpy(np.load(o2)), ref, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,51 @@
+"""A regular (non-editable) wheel install: the hook and the YAMLs travel with the package, and leave with it."""
+
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+from helpers import REPO
+
+
+def test_wheel_install_hook_and_packaged_yamls(tmp_path):
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)], check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("yolo_dsconv-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "yolo_dsconv.pth" in names and "_yolo_dsconv_hook.py" in names
+    assert "yolo_dsconv/cfg/models/yolov5-dsconv.yaml" in names
+
+    # A fresh environment: the wheel alone, its dependencies seen through a plain path entry (no other .pth runs).
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    py = env_dir / "bin" / "python"
+    purelib = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    with open(f"{purelib}/deps.pth", "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([*pip, "--python", str(py), "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
+    code = (
+        "from yolo_dsconv import model_yaml\n"
+        "from ultralytics.nn.tasks import DetectionModel\n"
+        "import yolo_dsconv\n"
+        "p = model_yaml('yolov5n-dsconv.yaml')\n"
+        "m = DetectionModel(p, verbose=False)\n"
+        "print(yolo_dsconv.__file__.startswith(%r), type(m.model[10]).__name__)\n" % purelib
+    )
+    # Build without importing the plugin first: only the installed hook can register it.
+    code_hook = (
+        "from ultralytics.nn.tasks import DetectionModel\n"
+        "import glob, sys\n"
+        "p = glob.glob(%r + '/yolo_dsconv/cfg/models/yolov5-dsconv.yaml')[0].replace('yolov5-', 'yolov5n-')\n"
+        "print(type(DetectionModel(p, verbose=False).model[10]).__name__)\n" % purelib
+    )
+    run = lambda c: subprocess.run([py, "-c", c], capture_output=True, text=True, cwd=tmp_path)  # noqa: E731
+    out = run(code_hook)
+    assert out.stdout.strip().splitlines()[-1] == "ExpandConv", out.stderr[-3000:]
+    out = run(code)
+    assert out.stdout.strip().splitlines()[-1] == "True ExpandConv", out.stderr[-3000:]
+
+    subprocess.run([*pip, "--python", str(py), "uninstall", "-q", "-y", "yolo-dsconv"], check=True, capture_output=True)
+    assert not (Path(purelib) / "yolo_dsconv.pth").exists() and not (Path(purelib) / "yolo_dsconv").exists()
+    assert run("pass").stderr == ""
