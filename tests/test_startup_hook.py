@@ -16,9 +16,11 @@ print(json.dumps({"loaded": sorted(m for m in ("torch", "ultralytics", "yolo_dsc
 
 
 def test_pth_installed_at_site_packages_root_and_recorded():
-    files = {str(f) for f in importlib.metadata.files("yolo-dsconv")}
-    assert "yolo_dsconv.pth" in files  # in RECORD: pip removes it with the package
-    pth = Path(sysconfig.get_paths()["purelib"]) / "yolo_dsconv.pth"
+    purelib = sysconfig.get_paths()["purelib"]
+    # Look in site-packages only: a checkout's yolo_dsconv.egg-info would also answer when cwd is the repo root.
+    (dist,) = [d for d in importlib.metadata.distributions(path=[purelib]) if d.metadata["Name"] == "yolo-dsconv"]
+    assert "yolo_dsconv.pth" in {str(f) for f in dist.files}  # in RECORD: pip removes it with the package
+    pth = Path(purelib) / "yolo_dsconv.pth"
     assert pth.is_file() and "_yolo_dsconv_hook" in pth.read_text()
 
 
@@ -52,9 +54,9 @@ def test_broken_plugin_never_stops_python(tmp_path):
     fake.mkdir()
     (fake / "__init__.py").write_text("raise RuntimeError('plugin exploded')\n")
     env = {"PYTHONPATH": str(tmp_path)}
-    proc = run_python("pass", env=env)
+    proc = run_python("pass", env=env, cwd=tmp_path)  # cwd: a checkout's real package must not shadow the fake
     assert (proc.stdout, proc.stderr) == ("", "")
-    proc = run_python("import ultralytics.nn.tasks; print('ultralytics works')", env=env)
+    proc = run_python("import ultralytics.nn.tasks; print('ultralytics works')", env=env, cwd=tmp_path)
     assert proc.stdout.strip() == "ultralytics works"
     assert "ExpandConv not registered: RuntimeError: plugin exploded" in proc.stderr
 

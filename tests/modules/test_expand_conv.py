@@ -104,8 +104,7 @@ def test_bad_channels(c1, c2, word):
 
 
 def test_fused_equals_unfused_with_random_bn_statistics():
-    from ultralytics.nn.modules.conv import Conv
-    from ultralytics.utils.torch_utils import fuse_conv_and_bn
+    from yolo_dsconv.modules import fuse_conv_bn
 
     torch.manual_seed(0)
     m = ExpandConv(16, 24).eval()
@@ -117,10 +116,6 @@ def test_fused_equals_unfused_with_random_bn_statistics():
             bn.bias.data.uniform_(-0.5, 0.5)
     x = torch.randn(2, 16, 20, 20)
     ref = m(x)
-    for c in m.modules():  # what BaseModel.fuse() does to each Conv
-        if isinstance(c, Conv) and hasattr(c, "bn"):
-            c.conv = fuse_conv_and_bn(c.conv, c.bn)
-            delattr(c, "bn")
-            c.forward = c.forward_fuse
+    fuse_conv_bn(m)  # what BaseModel.fuse() does to each Conv
     assert not any(isinstance(b, nn.BatchNorm2d) for b in m.modules())
     torch.testing.assert_close(m(x), ref, rtol=1e-4, atol=1e-4)

@@ -12,6 +12,7 @@ commands of yolo-dsconv:
   info      layer table and cost table against the stock model   model=yolov5s-dsconv.yaml imgsz=640
   demo      train stock yolov5n and yolov5n-dsconv on the built-in shapes dataset and compare
   dataset   write the built-in shapes dataset                       out=DIR
+  bench     module / training-step / whole-model / start-up timings, side by side   device=cpu threads=2
   version   print versions
 
 Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for setups where the start-up hook is off):
@@ -22,9 +23,9 @@ PASSTHROUGH = ("train", "val", "predict", "export", "track", "benchmark")
 
 
 def _commands() -> dict:
-    from . import dataset, demo, info
+    from . import bench, dataset, demo, info
 
-    return {"info": info.run, "demo": demo.run, "dataset": dataset.run}
+    return {"info": info.run, "demo": demo.run, "dataset": dataset.run, "bench": bench.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from .conv import DepthwiseConv, DSConv
 from .expand_conv import ExpandConv, branch_receptive_field
+from .fuse import fuse_conv_bn
 from .pruning import TapPrunedConv2d, kept_half_taps, set_pruning
 
 __all__ = (
@@ -10,6 +11,7 @@ __all__ = (
     "ExpandConv",
     "TapPrunedConv2d",
     "branch_receptive_field",
+    "fuse_conv_bn",
     "kept_half_taps",
     "set_pruning",
 )

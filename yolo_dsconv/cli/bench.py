@@ -1,0 +1,99 @@
+"""`yolo-dsconv bench`: one table of side-by-side timings (medians of interleaved runs), CSV and JSON beside it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .args import CLIError, parse_kv
+from .table import format_table
+
+DEFAULTS = {
+    "device": "cpu", "threads": 2, "dtype": "fp32", "channels_last": False, "parts": "module,train,model,startup",
+    "rounds": 30, "out": "bench_results", "quick": False,
+}  # fmt: skip
+PARTS = ("module", "train", "model", "startup")
+DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+
+
+def _ratio(rows, part, shape, variant, ref):
+    def ms(v):
+        return next((r["ms"] for r in rows if r["part"] == part and r["shape"] == shape and r["variant"] == v), None)
+
+    a, b = ms(variant), ms(ref)
+    return None if a is None or b is None else a / b
+
+
+def targets(rows: list[dict]) -> list[list]:
+    """The README's targets, evaluated on this run's rows: [target, measured, limit, met]."""
+    out = []
+    r = _ratio(rows, "module fwd", "1x512x20x20", "ExpandConv fused pruned", "1x1 convs alone (fused)")
+    if r is not None:
+        out.append(["fused ExpandConv / its 1x1 convs, fwd 1x512x20x20", r, 1.3])
+    for s, limit in ((20, 0.9), (8, 0.75)):
+        r = _ratio(rows, "train step", f"8x512x{s}x{s}", "ExpandConv pruned", "ExpandConv unpruned")
+        if r is not None:
+            out.append([f"pruned / unpruned train step 8x512x{s}x{s}", r, limit])
+    stock = next((x for x in rows if x["part"] == "model fwd" and x["variant"] == "yolov5s" and x["shape"].endswith("640")), None)
+    ds = next((x for x in rows if x["part"] == "model fwd" and x["variant"] == "yolov5s-dsconv" and x["shape"].endswith("640")), None)
+    if stock and ds:
+        out.append(["yolov5s-dsconv / yolov5s latency at 640", ds["ms"] / stock["ms"], ds["gflops"] / stock["gflops"] + 0.01])
+    return [[name, f"{v:.3f}", f"≤ {lim:.3f}", "met" if v <= lim else "MISSED"] for name, v, lim in out]
+
+
+def run(argv: list[str]) -> int:
+    """Run the chosen benchmark parts, print the tables, write CSV/JSON under `out`."""
+    args = parse_kv("bench", argv, DEFAULTS)
+    parts = [p for p in str(args["parts"]).split(",") if p]
+    bad = [p for p in parts if p not in PARTS]
+    if bad or not parts:
+        raise CLIError(f"yolo-dsconv bench: parts={args['parts']!r} is invalid, expected a comma list of {', '.join(PARTS)}")
+    if args["dtype"] not in DTYPES:
+        raise CLIError(f"yolo-dsconv bench: dtype={args['dtype']!r} is invalid, expected one of {', '.join(DTYPES)}")
+    import torch
+
+    from ..bench import run as bench
+
+    torch.set_num_threads(int(args["threads"]))
+    dtype = getattr(torch, DTYPES[args["dtype"]])
+    kw = {"device": str(args["device"]), "dtype": dtype, "channels_last": bool(args["channels_last"])}
+    rounds = int(args["rounds"])
+    quick = bool(args["quick"])
+    shapes = [(16, 8), (16, 3)] if quick else bench.P5_SHAPES
+    rows = []
+    if "module" in parts:
+        rows += bench.bench_module(shapes, rounds=rounds, **kw)
+    if "train" in parts:
+        rows += bench.bench_train_step(shapes, rounds=max(3, rounds // 2), batch=2 if quick else 8, **kw)
+    if "model" in parts:
+        rows += bench.bench_model("n" if quick else "ns", (64,) if quick else (320, 640), rounds=max(3, rounds // 2), **kw)
+    if "startup" in parts:
+        rows += bench.bench_startup(rounds=rounds)
+    env = bench.environment(str(args["device"]))
+    env.update({"dtype": args["dtype"], "channels_last": bool(args["channels_last"]), "rounds": rounds})
+    refs = {"module fwd": "1x1 convs alone (fused)", "train step": "ExpandConv unpruned", "python -c pass": "hook off"}
+    table = []
+    for r in rows:
+        ref = refs.get(r["part"]) or r["variant"].replace("-dsconv", "")
+        ratio = _ratio(rows, r["part"], r["shape"], r["variant"], ref)
+        r["ratio"] = ratio
+        r["ratio_to"] = ref
+        table.append([r["part"], r["shape"], r["variant"], f"{r['ms']:.3f}", f"{ratio:.3f}" if ratio is not None else "-", ref,
+                      f"{r['params']:,}" if "params" in r else "", f"{r['gflops']:.2f}" if "gflops" in r else ""])  # fmt: skip
+    print(f"\nyolo-dsconv bench ({', '.join(f'{k}={v}' for k, v in env.items())}); medians of interleaved runs")
+    print(format_table(["part", "shape", "variant", "median ms", "ratio", "ratio to", "params", "GFLOPs"], table))
+    met = targets(rows)
+    if met:
+        print("\nTargets")
+        print(format_table(["target", "measured", "limit", ""], met))
+    out = Path(str(args["out"]))
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"bench_{args['device'].replace(':', '')}_{args['dtype']}{'_cl' if args['channels_last'] else ''}"
+    with open(out / f"{stem}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["part", "shape", "variant", "ms", "ratio", "ratio_to", "params", "gflops"])
+        w.writeheader()
+        w.writerows(rows)
+    (out / f"{stem}.json").write_text(json.dumps({"environment": env, "rows": rows, "targets": met}, indent=1))
+    print(f"\nwritten: {out / stem}.csv, {out / stem}.json")
+    return 0
