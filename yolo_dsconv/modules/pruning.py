@@ -76,6 +76,19 @@ class TapPrunedConv2d(nn.Conv2d):
         mw = kept_half_taps(kw, dw, input.shape[-1])
         ch, cw = (kh - 1) // 2, (kw - 1) // 2
         if mh == ch and mw == cw:
-            return super()._conv_forward(input, weight, bias)
+            return self._single_tap(input, weight, bias) if ch == cw == 0 else super()._conv_forward(input, weight, bias)
         weight = weight[:, :, ch - mh : ch + mh + 1, cw - mw : cw + mw + 1]
+        if mh == mw == 0:
+            return self._single_tap(input, weight, bias)
         return F.conv2d(input, weight, bias, self.stride, (mh * dh, mw * dw), self.dilation, self.groups)
+
+    def _single_tap(self, input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        """A one-tap kernel: a per-channel affine when depthwise with stride 1, else a 1×1 conv."""
+        c = self.in_channels
+        if self.groups == c == self.out_channels and self.stride == (1, 1):
+            # batch_norm in inference form with mean 0, var 1, eps 0 is exactly x·w + b per channel, and on CPU
+            # several times faster than oneDNN's depthwise 1×1 convolution.
+            ones = torch.ones(c, dtype=input.dtype, device=input.device)
+            # (contiguous: batch_norm's CPU backward mishandles a strided weight, e.g. a view of the centre tap)
+            return F.batch_norm(input, torch.zeros_like(ones), ones, weight.reshape(c).contiguous(), bias, False, 0.0, 0.0)
+        return F.conv2d(input, weight, bias, self.stride, 0, 1, self.groups)
