@@ -9,16 +9,21 @@ from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ul
 from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
 from .paths import model_yaml, shipped_model_yamls
 from .registry import register_module, registered_modules, unregister_module
+from .yaml_tools import GraftError, graft, graft_file
+from .yaml_tools.transfer import install_transfer
 
 __all__ = (
     "SUPPORTED_ULTRALYTICS",
     "DSConv",
     "DepthwiseConv",
     "ExpandConv",
+    "GraftError",
     "TapPrunedConv2d",
     "UnsupportedUltralyticsError",
     "__version__",
     "check_ultralytics",
+    "graft",
+    "graft_file",
     "model_yaml",
     "register_module",
     "registered_modules",
@@ -36,6 +41,7 @@ def _register_builtins() -> None:
     register_module(DSConv)
     register_module(ExpandConv)
     install_ddp_callback()
+    install_transfer()
 
 
 # Last, so an import of `ultralytics.nn.tasks` triggered above (which fires the start-up hook) finds us mid-import

@@ -166,3 +166,36 @@ def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
         ref = model(x)[0]
     torch.testing.assert_close(torch.from_numpy(np.load(o1)), ref, rtol=1e-3, atol=1e-3)
     torch.testing.assert_close(torch.from_numpy(np.load(o2)), ref, rtol=1e-4, atol=1e-4)
+
+
+DYNAMIC = """
+import sys
+sys.modules["yolo_dsconv"] = None
+import numpy as np, onnxruntime as ort
+session = ort.InferenceSession({onnx!r})
+for i, shape in enumerate({shapes!r}):
+    x = np.load({x!r}.format(i))
+    np.save({o!r}.format(i), session.run(None, {{"images": x}})[0])
+"""
+
+
+def test_dynamic_onnx_export_matches_pruned_eager_at_several_sizes(trained_run, tmp_path):
+    import shutil
+
+    import numpy as np
+    import torch
+    from ultralytics import YOLO
+
+    best = tmp_path / "best.pt"
+    shutil.copy(trained_run / "weights" / "best.pt", best)
+    run_cmd(["yolo", "export", f"model={best}", "format=onnx", "imgsz=64", "dynamic=True"], cwd=tmp_path)
+    shapes = [(64, 64), (96, 160), (256, 256), (32, 320)]  # P5 maps 2×2 … 8×8: pruning differs per size in eager
+    for i, (h, w) in enumerate(shapes):
+        np.save(tmp_path / f"x{i}.npy", torch.rand(1, 3, h, w).numpy())
+    run_python(DYNAMIC.format(onnx=str(best.with_suffix(".onnx")), shapes=shapes, x=str(tmp_path / "x{}.npy"),
+                              o=str(tmp_path / "o{}.npy")), env={"YOLO_DSCONV_HOOK": "0"})  # fmt: skip
+    model = YOLO(best).model.float().fuse(verbose=False).eval()
+    for i, _ in enumerate(shapes):
+        with torch.no_grad():
+            ref = model(torch.from_numpy(np.load(tmp_path / f"x{i}.npy")))[0]
+        torch.testing.assert_close(torch.from_numpy(np.load(tmp_path / f"o{i}.npy")), ref, rtol=1e-3, atol=1e-3)

@@ -1,0 +1,148 @@
+"""graft: renumbering, re-pointing, channel choice, shipped configs, bad input."""
+
+import hashlib
+import re
+
+import pytest
+import torch
+import yaml
+from ultralytics.nn.tasks import DetectionModel
+
+from helpers import MODEL_YAMLS
+from yolo_dsconv import ExpandConv, GraftError, graft, graft_file
+from yolo_dsconv.cli.main import main
+from yolo_dsconv.yaml_tools import graft_text, resolve_model_yaml
+
+FAMILIES = ["yolov5", "yolov8", "yolo11"]
+
+
+def rows(d):
+    return d["backbone"] + d["head"]
+
+
+def build(d, scale):
+    d = dict(d, scale=scale)
+    torch.manual_seed(0)
+    return DetectionModel(d, verbose=False)
+
+
+def feats(model, x):
+    model.train()
+    return [tuple(f.shape) for f in model(x)["feats"]]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("scale", ["n", "s"])
+def test_graft_builds_with_stock_output_shapes(family, scale):
+    stock_d = yaml.safe_load(resolve_model_yaml(f"{family}.yaml").read_text())
+    new_d = graft(f"{family}{scale}.yaml")
+    stock, new = build(stock_d, scale), build(new_d, scale)
+    x = torch.randn(1, 3, 128, 96)
+    assert feats(new, x) == feats(stock, x)
+    p = new_d["dsconv_inserted"]
+    assert p == [10] and isinstance(new.model[10], ExpandConv)
+    # the new layer's output reaches the head: some later layer reads it
+    readers = [m.i for m in new.model[11:] if (m.f == -1 and m.i == 11) or (isinstance(m.f, list) and 10 in [m.i + j if j < 0 else j for j in m.f])]
+    assert readers, "nothing reads the inserted layer"
+    # every renumbered index points at the layer type it pointed at before (or at ExpandConv where SPPF was read)
+    old_rows, new_rows = rows(stock_d), rows(new_d)
+    assert len(new_rows) == len(old_rows) + 1
+    for i, (old, nw) in enumerate(zip(old_rows[10:], new_rows[11:]), start=10):
+        olds = old[0] if isinstance(old[0], list) else [old[0]]
+        news = nw[0] if isinstance(nw[0], list) else [nw[0]]
+        for a, b in zip(olds, news):
+            ta = old_rows[i + a if a < 0 else a][2]
+            tb = new_rows[i + 1 + b if b < 0 else b][2]
+            assert tb == ta or (ta == "SPPF" and tb == "ExpandConv"), (family, i, a, b, ta, tb)
+
+
+def test_yolov8_p5_concat_repointed_from_sppf_to_expandconv():
+    d = graft("yolov8.yaml")
+    assert rows(d)[21][0] == [-1, 10] and rows(d)[10][2] == "ExpandConv" and rows(d)[9][2] == "SPPF"
+
+
+def test_yolo11_c2psa_constraint_kept():
+    d = graft("yolo11.yaml")
+    assert rows(d)[10] == [-1, 1, "ExpandConv", [1024]] and rows(d)[11][2] == "C2PSA"
+    with pytest.raises(GraftError, match="does not build"):
+        graft_file("yolo11.yaml", out="/tmp/never.yaml", args=[512], overwrite=True)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_shipped_configs_are_reproduced_by_graft(family):
+    stock = resolve_model_yaml(f"{family}.yaml")
+    shipped = MODEL_YAMLS / f"{family}-dsconv.yaml"
+    assert graft_text(stock.read_text(), source=stock.name).text == shipped.read_text()
+    a = DetectionModel(graft(f"{family}n.yaml") | {"scale": "n"}, verbose=False)
+    b = DetectionModel(str(MODEL_YAMLS / f"{family}n-dsconv.yaml"), verbose=False)
+    assert [(m.type, m.f, m.np) for m in a.model] == [(m.type, m.f, m.np) for m in b.model]
+
+
+def test_scales_and_comments_kept_and_index_comments_renumbered():
+    text = graft_text(resolve_model_yaml("yolov8.yaml").read_text(), source="yolov8.yaml").text
+    assert "# cat backbone P4" in text and "n: [0.33, 0.25, 1024]" in text
+    assert re.search(r"C2f, \[512\]\] # 13$", text, re.M) and re.search(r"# 22 \(P5/32-large\)$", text, re.M)
+
+
+def test_stacking_and_relative_indices():
+    d = {"nc": 2, "backbone": [[-1, 1, "Conv", [16, 3, 2]], [-1, 1, "Conv", [32, 3, 2]], [-1, 1, "SPPF", [32, 5]],
+                               [-1, 1, "Conv", [32, 1]], [[-3, -1], 1, "Concat", [1]]],
+         "head": [[[1, 4], 1, "Detect", ["nc"]]]}  # fmt: skip
+    g = graft(d)
+    assert rows(g)[5][0] == [-4, -1]  # -3 reached layer 1 before; one step longer now
+    assert g["dsconv_inserted"] == [3]
+    with pytest.raises(GraftError, match="already contains ExpandConv at \\[3\\]"):
+        graft(g)
+    g2 = graft(g, after=3, stack=True)
+    assert [r[2] for r in rows(g2)][:5] == ["Conv", "Conv", "SPPF", "ExpandConv", "ExpandConv"]
+    assert g2["dsconv_inserted"] == [3, 4]
+    DetectionModel(g2, verbose=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"model": "yolov8.yaml", "after": "SPP"}, "no SPP layer in yolov8.yaml; layer types there: Conv, C2f, SPPF"),
+        ({"model": "yolov8.yaml", "module": "Nonexistent"}, "module='Nonexistent' is unknown"),
+        ({"model": "yolov8.yaml", "after": 99}, "after=99 is out of range"),
+        ({"model": "nothere.yaml"}, "neither an existing file nor a YAML shipped"),
+        ({"model": "yolov8.yaml", "args": "1024"}, "args='1024' is invalid"),
+    ],
+)
+def test_bad_input_errors(kwargs, word):
+    with pytest.raises(GraftError, match=re.escape(word)):
+        graft(**kwargs)
+
+
+def test_ambiguous_anchor_and_unreadable_yaml(tmp_path):
+    two = tmp_path / "two.yaml"
+    two.write_text(yaml.safe_dump({"nc": 1, "backbone": [[-1, 1, "SPPF", [8, 5]], [-1, 1, "SPPF", [8, 5]]], "head": [[[1], 1, "Detect", ["nc"]]]}))
+    with pytest.raises(GraftError, match=r"anchor SPPF is ambiguous, it occurs at layers \[0, 1\]"):
+        graft(two)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("backbone: [[-1, 1, Conv\n")
+    with pytest.raises(GraftError, match="not readable YAML"):
+        graft(bad)
+
+
+def test_never_overwrites_input_or_existing_files(tmp_path):
+    src = tmp_path / "mine.yaml"
+    src.write_text(resolve_model_yaml("yolov5.yaml").read_text())
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    with pytest.raises(GraftError, match="is the input file"):
+        graft_file(src, out=src)
+    out, _ = graft_file(src, out=tmp_path / "g.yaml")
+    with pytest.raises(GraftError, match="exists; pass overwrite=True"):
+        graft_file(src, out=out)
+    with pytest.raises(GraftError):
+        graft_file(src, out=tmp_path / "x.yaml", after="Nope")
+    assert not (tmp_path / "x.yaml").exists()
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == digest
+
+
+def test_cli_graft_reports_changes(tmp_path, capsys):
+    assert main(["graft", "model=yolov8s.yaml", f"out={tmp_path / 'v8.yaml'}"]) == 0
+    out = capsys.readouterr().out
+    assert "from 9 (SPPF) re-pointed to 10 (ExpandConv)" in out and "5 index change(s)" in out
+    assert main(["graft", "model=yolov8s.yaml", "after=SPP"]) == 2
+    assert "no SPP layer" in capsys.readouterr().err

@@ -1,0 +1,57 @@
+"""Stock weights transfer into a grafted model across the insertion: every tensor but the new layer's."""
+
+import re
+
+import pytest
+
+from helpers import MODEL_YAMLS, run_cmd, run_python
+from yolo_dsconv.yaml_tools import map_stock_index
+
+
+def test_map_stock_index():
+    assert [map_stock_index(j, [10]) for j in (0, 9, 10, 24)] == [0, 9, 11, 25]
+    assert [map_stock_index(j, [3, 5]) for j in (2, 3, 4, 6)] == [2, 4, 6, 8]
+
+
+@pytest.fixture(scope="module")
+def stock_last(tmp_path_factory, shapes_data):
+    """last.pt of a stock yolov5n trained one tiny epoch with the plain `yolo` command (no download)."""
+    work = tmp_path_factory.mktemp("stock")
+    run_cmd(["yolo", "train", "model=yolov5n.yaml", f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8",
+             "workers=0", "plots=False", "val=False", f"project={work}", "name=s"], cwd=work)  # fmt: skip
+    return work / "s" / "weights" / "last.pt"
+
+
+CHECK = """
+import re, torch
+from ultralytics.nn.tasks import DetectionModel, load_checkpoint
+from yolo_dsconv import ExpandConv
+from yolo_dsconv.yaml_tools import map_stock_index
+src, _ = load_checkpoint({pt!r})
+dst = DetectionModel({cfg!r}, nc=4, verbose=False)
+dst.load(src)
+sd, inserted = dst.state_dict(), dst.yaml["dsconv_inserted"]
+mismatch = [k for k, v in src.float().state_dict().items()
+            if not torch.equal(v, sd[re.sub(r"^model\\.(\\d+)\\.", lambda m: f"model.{{map_stock_index(int(m.group(1)), inserted)}}.", k)])]
+new = sum(1 for k in sd if k.startswith("model.10."))
+print("RESULT", len(mismatch), new, len(sd), isinstance(dst.model[10], ExpandConv))
+"""
+
+
+def test_stock_checkpoint_transfers_every_tensor_but_the_new_layer(stock_last):
+    out = run_python(CHECK.format(pt=str(stock_last), cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml")))
+    text = out.stdout + out.stderr
+    mismatch, new, total, is_ec = re.search(r"RESULT (\d+) (\d+) (\d+) (\w+)", text).groups()
+    assert mismatch == "0" and is_ec == "True"
+    transferred = re.search(r"Transferred (\d+)/(\d+) items", text)
+    assert transferred and int(transferred.group(2)) == int(total)
+    assert int(transferred.group(1)) == int(total) - int(new)
+    assert f"not transferred: the {new} tensors of the inserted layer(s)" in text
+
+
+def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
+    proc = run_cmd(["yolo", "train", f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}", f"pretrained={stock_last}",
+                    f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False",
+                    f"project={tmp_path}", "name=ft"], cwd=tmp_path)  # fmt: skip
+    x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
+    assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)

@@ -1,0 +1,15 @@
+"""Model-YAML tools: graft a registered module into a stock Ultralytics YAML, renumbering every index."""
+
+from .graft import GraftError, GraftResult, graft, graft_file, graft_text, resolve_model_yaml
+from .transfer import INSERTED_KEY, map_stock_index
+
+__all__ = (
+    "INSERTED_KEY",
+    "GraftError",
+    "GraftResult",
+    "graft",
+    "graft_file",
+    "graft_text",
+    "map_stock_index",
+    "resolve_model_yaml",
+)

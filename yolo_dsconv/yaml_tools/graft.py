@@ -1,0 +1,291 @@
+"""Graft a registered module into an Ultralytics model YAML right after an anchor layer (SPPF by default).
+
+Inserting layer p = anchor + 1 shifts every later layer by one. For each row after the insertion:
+- an absolute `from` index j > anchor becomes j + 1;
+- an absolute index equal to the anchor is re-pointed onto the new layer (the anchor's output reached the head
+  through it; yolov8's P5 concat reads SPPF directly), and so is, automatically, a relative one;
+- a relative index that reaches across the insertion to a layer before the anchor gets one step longer.
+The new layer outputs the anchor's channels (`args=[anchor c2]` by default), so every consumer sees the width it
+saw before and constraints such as yolo11's C2PSA (c1 == c2) keep holding. The text is edited line by line, so
+comments, scales and layout survive; index comments (`# 13`) of shifted rows are renumbered. The graft is recorded
+as `dsconv_inserted: [p]`, which lets stock weights transfer across the insertion (see transfer.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .transfer import INSERTED_KEY
+
+__all__ = ("GraftError", "GraftResult", "graft", "graft_file", "graft_text", "resolve_model_yaml")
+
+
+class GraftError(ValueError):
+    """A graft that cannot be made; the message names the bad input and what was expected."""
+
+
+@dataclass
+class GraftResult:
+    """Outcome of a graft: the new YAML text and dict, where the layer went, and every index change made."""
+
+    text: str
+    data: dict
+    index: int
+    anchor: int
+    changes: list[str] = field(default_factory=list)
+
+
+def resolve_model_yaml(model: str | Path) -> Path:
+    """A YAML path as given if it exists, else a stock Ultralytics YAML by name (as `yolo` resolves it)."""
+    path = Path(model)
+    if path.is_file():
+        return path
+    if path.suffix not in {".yaml", ".yml"}:
+        raise GraftError(f"graft: model={str(model)!r} is not a YAML file name or path, expected e.g. yolov8s.yaml")
+    from ultralytics.utils.checks import check_yaml
+
+    unified = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", path.name)
+    for name in dict.fromkeys([unified, path.name]):
+        try:
+            found = check_yaml(name, hard=False)
+        except Exception:
+            found = None
+        if found:
+            return Path(found)
+    raise GraftError(f"graft: model={str(model)!r} is neither an existing file nor a YAML shipped with Ultralytics")
+
+
+def _rows(data: dict) -> list:
+    rows = (data.get("backbone") or []) + (data.get("head") or [])
+    if not rows or not all(isinstance(r, list) and len(r) == 4 for r in rows):
+        raise GraftError("graft: the YAML has no backbone/head rows of the form [from, n, module, args]")
+    return rows
+
+
+def _row_lines(lines: list[str], n_rows: int) -> list[int]:
+    """Line numbers of the layer rows (`- [from, n, module, args]`) under backbone: and head:, in order."""
+    out, section = [], None
+    for i, line in enumerate(lines):
+        top = re.match(r"^(\w[\w-]*)\s*:", line)
+        if top:
+            section = top.group(1)
+        elif section in {"backbone", "head"} and re.match(r"^\s*-\s*\[", line):
+            out.append(i)
+    if len(out) != n_rows:
+        raise GraftError(
+            f"graft: found {len(out)} one-line layer rows but the YAML has {n_rows} layers; "
+            "expected one `- [from, n, module, args]` row per line"
+        )
+    return out
+
+
+def _from_span(line: str) -> tuple[int, int]:
+    """Character span of the `from` field in a row line."""
+    start = line.index("[", re.match(r"^\s*-\s*", line).end()) + 1
+    while line[start] == " ":
+        start += 1
+    if line[start] == "[":
+        end = line.index("]", start) + 1
+    else:
+        end = line.index(",", start)
+    return start, end
+
+
+def _format_from(f) -> str:
+    return f"[{', '.join(str(x) for x in f)}]" if isinstance(f, list) else str(f)
+
+
+def _module_name(row) -> str:
+    return str(row[2])
+
+
+def graft_text(
+    text: str,
+    after: str | int = "SPPF",
+    module: str = "ExpandConv",
+    args: list | None = None,
+    stack: bool = False,
+    source: str = "",
+) -> GraftResult:
+    """Graft `module` into the YAML `text` after the anchor layer; see the module docstring.
+
+    Args:
+        text: the model YAML.
+        after: the anchor: a layer type (e.g. 'SPPF', must occur once) or an absolute layer index.
+        module: a module name the parser knows (registered with yolo_dsconv.register_module, or stock).
+        args: the new row's args; default [anchor's args[0]] (same output channels as the anchor).
+        stack: allow grafting when the YAML already contains `module`.
+        source: name of the input, for the header comment.
+
+    Raises:
+        GraftError: unreadable YAML, no or ambiguous anchor, already grafted, unknown module, or bad args.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise GraftError(f"graft: {source or 'the input'} is not readable YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise GraftError(f"graft: {source or 'the input'} is not a model YAML (expected a mapping with backbone and head)")
+    rows = _rows(data)
+    _check_module(module)
+    names = [_module_name(r) for r in rows]
+    if module in names and not stack:
+        raise GraftError(f"graft: {source or 'the YAML'} already contains {module} at {[i for i, n in enumerate(names) if n == module]}; pass stack=True to add another")
+    if isinstance(after, bool) or not isinstance(after, (int, str)):
+        raise GraftError(f"graft: after={after!r} is invalid, expected a layer type name or an index")
+    if isinstance(after, int) or str(after).lstrip("-").isdigit():
+        a = int(after)
+        if not 0 <= a < len(rows) - 1:
+            raise GraftError(f"graft: after={after} is out of range, expected 0..{len(rows) - 2} (the last layer is the head)")
+    else:
+        hits = [i for i, n in enumerate(names) if n == after]
+        if not hits:
+            raise GraftError(f"graft: no {after} layer in {source or 'the YAML'}; layer types there: {', '.join(dict.fromkeys(names))}")
+        if len(hits) > 1:
+            raise GraftError(f"graft: anchor {after} is ambiguous, it occurs at layers {hits}; pass after=<index>")
+        a = hits[0]
+    p = a + 1
+    if args is None:
+        c2 = rows[a][3][0] if rows[a][3] else None
+        if isinstance(c2, bool) or not isinstance(c2, int):
+            raise GraftError(f"graft: cannot infer the channels of anchor {names[a]} (args {rows[a][3]}); pass args=[c2, ...]")
+        args = [c2]
+    if not isinstance(args, list) or not args:
+        raise GraftError(f"graft: args={args!r} is invalid, expected a non-empty list starting with the output channels")
+
+    lines = text.splitlines()
+    row_lines = _row_lines(lines, len(rows))
+    changes = []
+    for i in range(p, len(rows)):  # old index i becomes i + 1
+        f = rows[i][0]
+        refs = f if isinstance(f, list) else [f]
+        new_refs = []
+        for j in refs:
+            if isinstance(j, bool) or not isinstance(j, int):
+                raise GraftError(f"graft: layer {i} has a non-integer from index {j!r}")
+            if j >= 0:
+                nj = p if j == a else j + 1 if j > a else j
+                if j == a:
+                    changes.append(f"layer {i}->{i + 1} ({names[i]}): from {j} ({names[a]}) re-pointed to {p} ({module})")
+                elif nj != j:
+                    changes.append(f"layer {i}->{i + 1} ({names[i]}): from {j} -> {nj}")
+            else:
+                target = i + j
+                nj = j - 1 if target < a else j  # a relative reach to the anchor now lands on the new layer
+                if nj != j:
+                    changes.append(f"layer {i}->{i + 1} ({names[i]}): relative from {j} -> {nj} (still layer {target}, {names[target]})")
+                elif target == a and i != p:
+                    changes.append(f"layer {i}->{i + 1} ({names[i]}): relative from {j} now reads {p} ({module}) instead of {a} ({names[a]})")
+            new_refs.append(nj)
+        new_f = new_refs if isinstance(f, list) else new_refs[0]
+        line = lines[row_lines[i]]
+        if new_f != f:
+            s, e = _from_span(line)
+            line = line[:s] + _format_from(new_f) + line[e:]
+        line = re.sub(rf"#\s*{i}\b", lambda m: m.group(0).replace(str(i), str(i + 1)), line, count=1) if re.search(rf"#\s*{i}\b", line) else line
+        lines[row_lines[i]] = line
+    indent = re.match(r"^(\s*)", lines[row_lines[a]]).group(1)
+    lines.insert(row_lines[a] + 1, f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})")
+
+    inserted = [q + 1 if q >= p else q for q in (data.get(INSERTED_KEY) or [])] + [p]
+    lines = [ln for ln in lines if not ln.startswith(f"{INSERTED_KEY}:")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines += ["", f"# yolo-dsconv: indices of grafted layers; stock weights transfer across them", f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
+    header = [f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
+              f"{len(changes)} index change(s):"] + [f"#   {c}" for c in changes] + [
+              "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale."]  # fmt: skip
+    new_text = "\n".join(header + lines) + "\n"
+    new_data = yaml.safe_load(new_text)
+    return GraftResult(new_text, new_data, p, a, changes)
+
+
+def _flow(value) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    return text[: -len("...")].strip() if text.endswith("\n...") else text  # a lone scalar gets a document end
+
+
+def _dump_model_dict(d: dict) -> str:
+    """YAML text of a model dict with one flow-style line per layer row (the form graft_text edits)."""
+    lines = []
+    for key, value in d.items():
+        if key in {"backbone", "head"} and isinstance(value, list):
+            lines += [f"{key}:", *(f"  - {_flow(row)}" for row in value)]
+        elif isinstance(value, dict):
+            lines.append(yaml.safe_dump({key: value}, default_flow_style=None, sort_keys=False).rstrip())
+        else:
+            lines.append(f"{key}: {_flow(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _check_module(module: str) -> None:
+    from ultralytics.nn import tasks
+
+    import yolo_dsconv  # noqa: F401  (registers ExpandConv, DSConv)
+
+    known = isinstance(getattr(tasks, module, None), type) or module.startswith(("nn.", "torchvision.ops."))
+    if not isinstance(module, str) or not module.isidentifier() or not known:
+        raise GraftError(f"graft: module={module!r} is unknown to the Ultralytics parser; register it with yolo_dsconv.register_module first")
+
+
+def graft(model: str | Path | dict, after: str | int = "SPPF", module: str = "ExpandConv", args: list | None = None, stack: bool = False) -> dict:
+    """Graft `module` into a model YAML (path, stock name or dict) after `after`; returns the new model dict.
+
+    The dict is what `DetectionModel(dict)` or `YOLO` builds from; it carries `dsconv_inserted`. See graft_text.
+    """
+    if isinstance(model, dict):
+        return graft_text(_dump_model_dict(model), after, module, args, stack, "a model dict").data
+    path = resolve_model_yaml(model)
+    return graft_text(path.read_text(), after, module, args, stack, path.name).data
+
+
+def graft_file(
+    model: str | Path, out: str | Path | None = None, after: str | int = "SPPF", module: str = "ExpandConv",
+    args: list | None = None, stack: bool = False, overwrite: bool = False, check: bool = True,
+) -> tuple[Path, GraftResult]:
+    """Graft into a YAML file and write the result; returns (output path, GraftResult).
+
+    The default output is `<base>-dsconv.yaml` in the working directory (base: the file name without a scale
+    letter, so `model=<base><scale>-dsconv.yaml` selects a scale). Never writes over the input, nor over an
+    existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
+    """  # fmt: skip
+    src = resolve_model_yaml(model)
+    base = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", src.stem)
+    out = Path(out) if out else Path.cwd() / f"{base}-dsconv.yaml"
+    if out.resolve() == src.resolve():
+        raise GraftError(f"graft: out={str(out)!r} is the input file; choose another path (the input is never overwritten)")
+    if out.exists() and not overwrite:
+        raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
+    result = graft_text(src.read_text(), after, module, args, stack, src.name)
+    if check:
+        _check_builds(result.data, out.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result.text)
+    return out, result
+
+
+def _check_builds(data: dict, name: str) -> None:
+    """Build the grafted model once at its first scale, with the model class Ultralytics would pick for `name`."""
+    import copy
+
+    from ultralytics.nn import tasks
+
+    d = copy.deepcopy(data)
+    if d.get("scales"):
+        d["scale"] = next(iter(d["scales"]))
+    d["yaml_file"] = name
+    task = tasks.guess_model_task(d)
+    if "yoloe" in name:
+        cls = tasks.YOLOESegModel if task == "segment" else tasks.YOLOEModel
+    elif "world" in name:
+        cls = tasks.WorldModel
+    else:
+        cls = {"segment": tasks.SegmentationModel, "pose": tasks.PoseModel, "obb": tasks.OBBModel}.get(task, tasks.DetectionModel)
+    try:
+        cls(d, verbose=False)
+    except Exception as e:
+        raise GraftError(f"graft: the grafted YAML does not build as {cls.__name__}: {type(e).__name__}: {e}") from e
