@@ -28,7 +28,7 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "modle=x.yaml"], "unknown key 'modle'; valid keys: imgsz, model, stock"),
         (["info", "model"], "argument 'model' is not key=value"),
         (["info", "imgsz=100"], "imgsz=100 is invalid"),
-        (["frobnicate"], "unknown command 'frobnicate'; valid commands: info, demo, graft, dataset, bench"),
+        (["frobnicate"], "unknown command 'frobnicate'; valid commands: info, demo, graft, erf, dataset, bench"),
         (["demo", "epochs=0"], "epochs=0 is invalid"),
     ],
 )

@@ -11,6 +11,7 @@ USAGE = """usage: yolo-dsconv COMMAND [key=value ...]
 commands of yolo-dsconv:
   info      layer table and cost table against the stock model   model=yolov5s-dsconv.yaml imgsz=640
   graft     insert ExpandConv after SPPF in any Ultralytics YAML, renumbering every index   model=yolov8s.yaml
+  erf       effective receptive field at P5 as a PNG heatmap, 50 %/90 % square sides   model=... compare=...
   demo      train stock yolov5n and yolov5n-dsconv on the built-in shapes dataset and compare
   dataset   write the built-in shapes dataset                       out=DIR
   bench     module / training-step / whole-model / start-up timings, side by side   device=cpu threads=2
@@ -24,9 +25,9 @@ PASSTHROUGH = ("train", "val", "predict", "export", "track", "benchmark")
 
 
 def _commands() -> dict:
-    from . import bench, dataset, demo, graft, info
+    from . import bench, dataset, demo, erf, graft, info
 
-    return {"info": info.run, "demo": demo.run, "graft": graft.run, "dataset": dataset.run, "bench": bench.run}
+    return {"info": info.run, "demo": demo.run, "graft": graft.run, "erf": erf.run, "dataset": dataset.run, "bench": bench.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,48 @@
+"""ERF numbers against a closed form, and the erf command end to end."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+from torch import nn
+
+from helpers import run_cmd
+from yolo_dsconv.analysis import compute_erf, mass_square_side
+
+
+def test_single_conv_erf_closed_form():
+    conv = nn.Conv2d(3, 4, 9, padding=4, bias=False)
+    nn.init.ones_(conv.weight)
+    r = compute_erf(nn.Sequential(conv), imgsz=64, layer=0, samples=2)
+    support = np.argwhere(r.erf > 0)
+    assert support.min(0).tolist() == [28, 28] and support.max(0).tolist() == [36, 36]  # 9×9 centred on (32, 32)
+    np.testing.assert_allclose(r.erf[28:37, 28:37], 1 / 81, rtol=1e-6)
+    assert r.erf.sum() == pytest.approx(1.0)
+    # uniform 9×9: 5×5 holds 31 %, 7×7 holds 60 % (≥ 50 %), 9×9 holds 100 % (≥ 90 %)
+    assert (r.side50, r.side90) == (7, 9)
+
+
+@pytest.mark.parametrize("fraction,side", [(0.2, 1), (0.5, 3), (1.0, 5)])
+def test_mass_square_side_on_a_known_map(fraction, side):
+    erf = np.zeros((9, 9))
+    erf[4, 4] = 0.3
+    erf[3:6, 3:6] += 0.5 / 9
+    erf[2:7, 2:7] += 0.2 / 25
+    assert mass_square_side(erf, fraction) == side
+
+
+def test_erf_command_writes_png_and_numbers(tmp_path):
+    out = tmp_path / "erf.png"
+    proc = run_cmd(["yolo-dsconv", "erf", "model=yolov5n.yaml", "compare=yolov5n-dsconv.yaml", "imgsz=64", "samples=1", f"out={out}"])
+    assert cv2.imread(str(out)).shape == (400, 800, 3)
+    rows = re.findall(r"^(yolov5n\S*)\s+(\d+)\s+(\d+)\s+(\d+)$", proc.stdout, re.M)
+    assert [(r[0], r[1]) for r in rows] == [("yolov5n.yaml", "9"), ("yolov5n-dsconv.yaml", "10")]
+    assert all(0 < int(r[2]) <= int(r[3]) for r in rows)
+
+
+def test_erf_command_bad_layer(capsys):
+    from yolo_dsconv.cli.main import main
+
+    assert main(["erf", "model=yolov5n.yaml", "layer=99", "imgsz=64", "samples=1"]) == 2
+    assert "layer=99 is out of range" in capsys.readouterr().err
