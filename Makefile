@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all clean
+.PHONY: install demo info test test-all ultralytics-tests versions bench clean
 
 install: $(STAMP)
 
@@ -28,6 +28,15 @@ test: $(STAMP)  ## the test suite (slow end-to-end tests excluded)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+ultralytics-tests: $(STAMP)  ## Ultralytics' own test suite without and with the plugin; fails on any difference
+	$(BIN)/python scripts/ultralytics_tests.py
+
+versions: $(STAMP)  ## the lowest and highest supported Ultralytics, and one below the range (needs the package index)
+	$(BIN)/python -m pytest -q -m slow tests/versions
+
+bench: $(STAMP)  ## speed targets (README "Speed")
+	$(BIN)/yolo-dsconv bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

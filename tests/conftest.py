@@ -21,6 +21,12 @@ os.environ.update(
 
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests: a modest default budget; `--hypothesis-profile=long` for a long run.
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Ultralytics looks for Arial.ttf on every train/val and tries the internet when it is missing.
 (_CONFIG / "Ultralytics").mkdir(parents=True, exist_ok=True)

@@ -186,3 +186,25 @@ def test_safe_globals_allow_listed():
     allowed = set(get_safe_globals())
     for cls in (ExpandConv, yolo_dsconv.DSConv, yolo_dsconv.DepthwiseConv, yolo_dsconv.TapPrunedConv2d):
         assert cls in allowed
+
+
+RELOAD = """
+import importlib, yolo_dsconv
+from ultralytics.nn import tasks
+import yolo_dsconv.modules.expand_conv as ec
+old = ec.ExpandConv
+importlib.reload(ec)  # the same class definition, imported a second time
+yolo_dsconv.register_module(ec.ExpandConv)
+yolo_dsconv.register_module(ec.ExpandConv)
+names = [c.__name__ for c in tasks._yolo_dsconv_base_modules]
+print(names.count("ExpandConv"), tasks.ExpandConv is ec.ExpandConv, ec.ExpandConv is not old)
+"""
+
+
+def test_second_import_of_the_same_class_leaves_one_registration():
+    assert run_python(RELOAD, env={"YOLO_DSCONV_HOOK": "0"}).stdout.split()[-3:] == ["1", "True", "True"]
+
+
+def test_hook_after_manual_import_keeps_one_registration():
+    code = "import yolo_dsconv, _yolo_dsconv_hook\n_yolo_dsconv_hook.install()\nfrom ultralytics.nn import tasks\nprint(len(tasks._yolo_dsconv_base_modules))"
+    assert run_python(code).stdout.split()[-1] == "2"

@@ -67,3 +67,31 @@ def test_isolated_and_no_site_modes():
 
         proc = subprocess.run([sys.executable, flag, "-c", "pass"], capture_output=True, text=True)
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def fake_ultralytics(root, version="8.3.0", broken=False):
+    pkg = root / "ultralytics"
+    (pkg / "nn").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("raise RuntimeError('ultralytics exploded')\n" if broken else f"__version__ = {version!r}\n")
+    (pkg / "nn" / "__init__.py").write_text("")
+    (pkg / "nn" / "tasks.py").write_text("def parse_model(d, ch):\n    return d\n")
+    return {"PYTHONPATH": str(root)}
+
+
+def test_unsupported_ultralytics_is_refused_clearly_and_harmlessly(tmp_path):
+    env = fake_ultralytics(tmp_path)
+    assert run_python("pass", env=env, cwd=tmp_path).stderr == ""
+    proc = run_python("import ultralytics.nn.tasks; print('still works')", env=env, cwd=tmp_path)
+    assert proc.stdout.strip() == "still works"
+    assert "yolo-dsconv supports ultralytics>=8.4.190,<8.5, but ultralytics 8.3.0 is installed" in proc.stderr
+    proc = run_python("import yolo_dsconv", env={**env, "YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path, check=False)
+    assert proc.returncode == 1 and "UnsupportedUltralyticsError" in proc.stderr and "8.3.0 is installed" in proc.stderr
+
+
+def test_broken_or_absent_ultralytics_never_stops_python(tmp_path):
+    env = fake_ultralytics(tmp_path, broken=True)
+    proc = run_python("import json; print('fine')", env=env, cwd=tmp_path)
+    assert (proc.stdout, proc.stderr) == ("fine\n", "")
+    # absent: an interpreter where `ultralytics` cannot be imported at all
+    proc = run_python("import sys; sys.modules['ultralytics'] = None; import json; print('fine')", cwd=tmp_path)
+    assert (proc.stdout, proc.stderr) == ("fine\n", "")

@@ -4,6 +4,10 @@ Importing the package registers `ExpandConv` and `DSConv` with Ultralytics' YAML
 """
 
 from ._version import __version__
+from .compat import check_ultralytics as _check_ultralytics
+
+_check_ultralytics()  # first: an unsupported release gets this clear refusal, not an import error from below
+
 from .callbacks import install_ddp_callback
 from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
 from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning

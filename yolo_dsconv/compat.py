@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 
 __all__ = ("SUPPORTED_ULTRALYTICS", "UnsupportedUltralyticsError", "check_ultralytics", "ultralytics_version")
 
@@ -17,9 +16,13 @@ class UnsupportedUltralyticsError(RuntimeError):
 
 
 def ultralytics_version() -> str:
-    """Installed Ultralytics version string."""
-    module = sys.modules.get("ultralytics")
-    version = getattr(module, "__version__", None)
+    """Installed Ultralytics version string (its `__version__`, else the distribution's metadata)."""
+    try:
+        import ultralytics
+
+        version = getattr(ultralytics, "__version__", None)
+    except ImportError:
+        version = None
     if version is None:
         from importlib.metadata import version as dist_version
 

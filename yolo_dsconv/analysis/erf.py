@@ -95,18 +95,15 @@ def compute_erf(
 
 def plot_erfs(results: list[ERFResult], path: str, panel: float = 4.0, dpi: int = 100) -> str:
     """Save the ERFs side by side on one colour scale; each panel `panel` inches square at `dpi`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: leaves the caller's backend (e.g. a notebook's) alone
 
     vmax = max(float(r.erf.max()) for r in results) or 1.0
-    fig, axes = plt.subplots(1, len(results), figsize=(panel * len(results), panel), squeeze=False)
+    fig = Figure(figsize=(panel * len(results), panel))
+    axes = fig.subplots(1, len(results), squeeze=False)
     for ax, r in zip(axes[0], results):
         im = ax.imshow(r.erf, cmap="magma", vmin=0, vmax=vmax)
         ax.set_title(f"{r.name} (layer {r.layer})\n50%: {r.side50} px, 90%: {r.side90} px", fontsize=9)
         ax.set_xticks([]), ax.set_yticks([])
     fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03)
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return path

@@ -50,12 +50,10 @@ def branch_support(k: int, d: int, dense: bool) -> np.ndarray:
 
 def plot_sampling_patterns(path: str, kernels=(5, 7, 9)):
     """Save a figure: per kernel size, where a lone k×k/d=k kernel samples and where the dense cascade samples."""
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: leaves the caller's backend (e.g. a notebook's) alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, len(kernels), figsize=(3.2 * len(kernels), 6.6))
+    fig = Figure(figsize=(3.2 * len(kernels), 6.6))
+    axes = fig.subplots(2, len(kernels))
     for col, k in enumerate(kernels):
         for row, dense in enumerate((False, True)):
             mask = branch_support(k, k, dense)
@@ -68,5 +66,4 @@ def plot_sampling_patterns(path: str, kernels=(5, 7, 9)):
     fig.suptitle("Input pixels read by one ExpandConv branch (centre output)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
