@@ -107,7 +107,7 @@ for r in results:
     torch.manual_seed(0)
     erfs.append(compute_erf(DetectionModel(cfg, nc=4, verbose=False), images=images, name=f"{r.model} init"))
     erfs.append(compute_erf(load_checkpoint(str(Path(r.save_dir) / "weights" / "best.pt"))[0], images=images, name=f"{r.model} trained"))
-display(Image(plot_erfs(erfs, str(WORK / "erf.png"), panel=3.2)))
+display(Image(plot_erfs(erfs, str(WORK / "erf.png"), panel=3.6)))
 print(format_table(["model", "50% side px", "90% side px"], [[e.name, e.side50, e.side90] for e in erfs]))"""),
 ]
 

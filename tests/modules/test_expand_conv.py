@@ -104,16 +104,11 @@ def test_bad_channels(c1, c2, word):
 
 
 def test_fused_equals_unfused_with_random_bn_statistics():
+    from yolo_dsconv.bench.variants import randomise_bn
     from yolo_dsconv.modules import fuse_conv_bn
 
     torch.manual_seed(0)
-    m = ExpandConv(16, 24).eval()
-    for bn in m.modules():
-        if isinstance(bn, nn.BatchNorm2d):
-            bn.running_mean.uniform_(-1, 1)
-            bn.running_var.uniform_(0.5, 2)
-            bn.weight.data.uniform_(0.5, 1.5)
-            bn.bias.data.uniform_(-0.5, 0.5)
+    m = randomise_bn(ExpandConv(16, 24)).eval()  # so the check means something: BN is not the identity
     x = torch.randn(2, 16, 20, 20)
     ref = m(x)
     fuse_conv_bn(m)  # what BaseModel.fuse() does to each Conv

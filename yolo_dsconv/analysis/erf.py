@@ -102,7 +102,7 @@ def plot_erfs(results: list[ERFResult], path: str, panel: float = 4.0, dpi: int 
     axes = fig.subplots(1, len(results), squeeze=False)
     for ax, r in zip(axes[0], results):
         im = ax.imshow(r.erf, cmap="magma", vmin=0, vmax=vmax)
-        ax.set_title(f"{r.name} (layer {r.layer})\n50%: {r.side50} px, 90%: {r.side90} px", fontsize=9)
+        ax.set_title(f"{r.name} (layer {r.layer})\n50%: {r.side50} px, 90%: {r.side90} px", fontsize=8)
         ax.set_xticks([]), ax.set_yticks([])
     fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03)
     fig.savefig(path, dpi=dpi)

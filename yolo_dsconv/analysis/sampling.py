@@ -61,7 +61,7 @@ def plot_sampling_patterns(path: str, kernels=(5, 7, 9)):
             ax.imshow(mask, cmap="Greys", interpolation="nearest")
             n, span = int(mask.sum()), mask.shape[0] - 2 * k
             kind = f"dense {k}×{k} → {k}×{k}/d{k}" if dense else f"{k}×{k}/d{k} alone"
-            ax.set_title(f"{kind}\n{n} taps, {100 * n / span**2:.1f}% of {span}×{span}", fontsize=9)
+            ax.set_title(f"{kind}\n{n} pixels read, {100 * n / span**2:.1f}% of {span}×{span}", fontsize=9)
             ax.set_xticks([]), ax.set_yticks([])
     fig.suptitle("Input pixels read by one ExpandConv branch (centre output)")
     fig.tight_layout()
