@@ -43,6 +43,17 @@ def outcomes(junit: Path) -> dict[str, str]:
     return result
 
 
+def node_id(tid: str, tests: Path) -> str:
+    """pytest node id for a JUnit `classname::name` (classname is dotted: package.module[.Class])."""
+    classname, name = tid.split("::", 1)
+    parts = classname.split(".")
+    for cut in range(len(parts), 0, -1):
+        path = tests.parent.joinpath(*parts[:cut]).with_suffix(".py")
+        if path.is_file():
+            return "::".join([str(path.relative_to(tests.parent)), *parts[cut:], name])
+    return f"{classname}::{name}"
+
+
 def run_suite(tests: Path, with_plugin: bool, junit: Path, extra: list[str]) -> float:
     """Run the suite in a fresh process; returns seconds taken."""
     cfg = Path(tempfile.mkdtemp(prefix="ultra-cfg-"))
@@ -72,6 +83,12 @@ def main() -> int:
     a, b = outcomes(base), outcomes(plug)
     counts = {name: {o: sum(1 for v in res.values() if v == o) for o in ("passed", "failed", "error", "skipped")} for name, res in (("without", a), ("with", b))}
     regressions = sorted(t for t, o in a.items() if o == "passed" and b.get(t) != "passed")
+    if regressions:  # confirm: a flaky test must fail with the plugin and pass without it again
+        ids = [node_id(t, tests) for t in regressions]
+        run_suite(tests, False, workdir / "without-again.xml", ids)
+        run_suite(tests, True, workdir / "with-again.xml", ids)
+        a2, b2 = outcomes(workdir / "without-again.xml"), outcomes(workdir / "with-again.xml")
+        regressions = [t for t in regressions if a2.get(t) == "passed" and b2.get(t) != "passed"]
     differ = sorted(t for t in set(a) | set(b) if a.get(t) != b.get(t))
     report = {"ultralytics": ultralytics.__version__, "tests": len(a), "counts": counts, "seconds": {"without": round(t_base), "with": round(t_plug)},
               "differ": differ, "regressions": regressions}  # fmt: skip

@@ -26,7 +26,8 @@ def overlay(tmp_path, version):
         f.write(f"{REPO}\n{sysconfig.get_paths()['purelib']}\n")
     with open(f"{purelib}/yolo_dsconv.pth", "w") as f:
         f.write((REPO / "yolo_dsconv.pth").read_text())
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", f"ultralytics=={version}"], check=True, capture_output=True)
+    # with its dependencies: pip sees the shared packages as installed, so it adds only what this release lacks
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "-c", str(REPO / "constraints.txt"), f"ultralytics=={version}"], check=True, capture_output=True)
     return py
 
 
