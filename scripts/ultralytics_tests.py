@@ -63,7 +63,8 @@ def run_suite(tests: Path, with_plugin: bool, junit: Path, extra: list[str]) -> 
     if with_plugin:
         cmd += ["-p", "yolo_dsconv"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=tests.parent, env=env)
+    with open(junit.with_suffix(".log"), "w") as log:  # its own pass/fail line stays out of our output
+        subprocess.run(cmd, cwd=tests.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
     return time.perf_counter() - t0
 
 

@@ -68,7 +68,9 @@ def test_registration_is_idempotent(probe):
     register_module(Probe)
     assert tasks._yolo_dsconv_base_modules == before
     assert getattr(tasks.parse_model, "_yolo_dsconv_patched")
-    assert tasks.parse_model.__wrapped__.__code__.co_filename == tasks.parse_model.__code__.co_filename
+    recompiled = tasks.parse_model.__wrapped__  # behind the row checks; tracebacks still point into tasks.py
+    assert recompiled.__code__.co_filename == recompiled.__wrapped__.__code__.co_filename
+    assert recompiled.__code__.co_firstlineno == recompiled.__wrapped__.__code__.co_firstlineno
 
 
 def test_concurrent_registration_leaves_one_entry():
@@ -145,6 +147,16 @@ def test_bad_yaml_args_for_expandconv_name_the_argument():
         DetectionModel(yaml_with([64, [5, 7, 9], [1, 2]]), verbose=False)
     with pytest.raises(ValueError, match="dense='no'"):
         DetectionModel(yaml_with([64, [5], None, 0.5, "no"]), verbose=False)
+    with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=\[64, \[5\], None, 0.5, True, 7\] has 6 values, expected at most 5: \[c2, k, d, e, dense\]"):
+        DetectionModel(yaml_with([64, [5], None, 0.5, True, 7]), verbose=False)
+    with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args\[0\]=\[64\] is invalid, expected the output channels"):
+        DetectionModel(yaml_with([[64]]), verbose=False)
+    with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=\[\] is invalid"):
+        DetectionModel(yaml_with([]), verbose=False)
+    multi = yaml_with([64])
+    multi["backbone"][1][0] = [-1, 0]
+    with pytest.raises(ValueError, match=r"from=\[-1, 0\] is invalid, expected one input index \(an int\): ExpandConv takes a single input"):
+        DetectionModel(multi, verbose=False)
 
 
 STOCK_SUMMARY = """

@@ -20,6 +20,7 @@ on the function, so it is idempotent.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import keyword
 import textwrap
@@ -79,12 +80,45 @@ def _patched_parse_model(original):
     return patched
 
 
+def _check_rows(d: dict) -> None:
+    """Clear errors for YAML rows naming a registered module, before the parser trips over them."""
+    rows = (d.get("backbone") or []) + (d.get("head") or []) if isinstance(d, dict) else []
+    modules = registered_modules()
+    for i, row in enumerate(rows):
+        if not (isinstance(row, (list, tuple)) and len(row) == 4 and row[2] in modules):
+            continue
+        f, _, name, args = row
+        where = f"model YAML layer {i} ({name})"
+        if isinstance(f, bool) or not isinstance(f, int):
+            raise ValueError(f"{where}: from={f!r} is invalid, expected one input index (an int): {name} takes a single input")
+        if not isinstance(args, list) or not args:
+            raise ValueError(f"{where}: args={args!r} is invalid, expected a list [c2, ...]")
+        c2 = args[0]
+        if isinstance(c2, bool) or not isinstance(c2, (int, str)):
+            raise ValueError(f"{where}: args[0]={c2!r} is invalid, expected the output channels c2 (an int)")
+        params = list(inspect.signature(modules[name]).parameters)[1:]  # after c1: c2, ...
+        if len(args) > len(params):
+            raise ValueError(f"{where}: args={args!r} has {len(args)} values, expected at most {len(params)}: [{', '.join(params)}]")
+
+
+def _with_row_checks(parse_model):
+    """parse_model preceded by _check_rows; carries the patch marker."""
+
+    @functools.wraps(parse_model)
+    def checked(d, *args, **kwargs):
+        _check_rows(d)
+        return parse_model(d, *args, **kwargs)
+
+    setattr(checked, _MARKER, True)
+    return checked
+
+
 def _ensure_patched():
     """Patch tasks.parse_model once per process; return the registry list."""
     tasks = _tasks()
     if not getattr(tasks.parse_model, _MARKER, False):
         check_ultralytics()
-        patched = _patched_parse_model(tasks.parse_model)
+        patched = _with_row_checks(_patched_parse_model(tasks.parse_model))
         tasks.__dict__.setdefault(_REGISTRY, [])
         import ultralytics.nn as unn
 
