@@ -4,7 +4,6 @@ import json
 import threading
 
 import pytest
-import torch
 from torch import nn
 from ultralytics.nn import tasks
 from ultralytics.nn.modules import Conv
@@ -67,7 +66,7 @@ def test_registration_is_idempotent(probe):
     register_module(Probe)
     register_module(Probe)
     assert tasks._yolo_dsconv_base_modules == before
-    assert getattr(tasks.parse_model, "_yolo_dsconv_patched")
+    assert tasks.parse_model._yolo_dsconv_patched
     recompiled = tasks.parse_model.__wrapped__  # behind the row checks; tracebacks still point into tasks.py
     assert recompiled.__code__.co_filename == recompiled.__wrapped__.__code__.co_filename
     assert recompiled.__code__.co_firstlineno == recompiled.__wrapped__.__code__.co_firstlineno

@@ -6,7 +6,6 @@ and validation mAP for each. Nothing is downloaded.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass

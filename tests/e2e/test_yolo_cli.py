@@ -1,7 +1,6 @@
 """The plain `yolo` command with a dsconv model, each step in a fresh process (DESIGN.md §5)."""
 
 import csv
-import json
 import sys
 
 import pytest

@@ -42,7 +42,7 @@ def bench_module(shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32,
         variants = {k: _prepare(m, device, dtype, channels_last) for k, m in module_variants(c).items()}
         x = _input((batch, c, s, s), device, dtype, channels_last)
         with torch.inference_mode():
-            t = interleaved_medians({k: (lambda m=m: m(x)) for k, m in variants.items()}, rounds=rounds, sync=_sync(device))
+            t = interleaved_medians({k: (lambda m=m, x=x: m(x)) for k, m in variants.items()}, rounds=rounds, sync=_sync(device))
         rows += [{"part": "module fwd", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()]
     return rows
 
@@ -60,7 +60,7 @@ def bench_train_step(shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.floa
         mods["ExpandConv dense=False"] = _prepare(ExpandConv(c, c, dense=False), device, dtype, channels_last).train()
         x = _input((batch, c, s, s), device, dtype, channels_last, requires_grad=True)
 
-        def step(m):
+        def step(m, x=x):
             m(x).sum().backward()
 
         t = interleaved_medians({k: (lambda m=m: step(m)) for k, m in mods.items()}, rounds=rounds, warmup=2, sync=_sync(device))
@@ -86,7 +86,7 @@ def bench_model(scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=to
         for size in sizes:
             x = _input((1, 3, size, size), device, dtype, channels_last)
             with torch.inference_mode():
-                t = interleaved_medians({k: (lambda m=m: m(x)) for k, m in models.items()}, rounds=rounds, sync=_sync(device))
+                t = interleaved_medians({k: (lambda m=m, x=x: m(x)) for k, m in models.items()}, rounds=rounds, sync=_sync(device))
             for k, m in models.items():
                 rows.append({
                     "part": "model fwd", "shape": f"1x3x{size}x{size}", "variant": k, "ms": t[k] * 1e3,

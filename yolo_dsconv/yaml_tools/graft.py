@@ -186,7 +186,7 @@ def graft_text(
         if new_f != f:
             s, e = _from_span(line)
             line = line[:s] + _format_from(new_f) + line[e:]
-        line = re.sub(rf"#\s*{i}\b", lambda m: m.group(0).replace(str(i), str(i + 1)), line, count=1) if re.search(rf"#\s*{i}\b", line) else line
+        line = re.sub(rf"(#\s*){i}\b", rf"\g<1>{i + 1}", line, count=1)  # an index comment like `# 13`
         lines[row_lines[i]] = line
     indent = re.match(r"^(\s*)", lines[row_lines[a]]).group(1)
     lines.insert(row_lines[a] + 1, f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})")
@@ -195,7 +195,7 @@ def graft_text(
     lines = [ln for ln in lines if not ln.startswith(f"{INSERTED_KEY}:")]
     while lines and not lines[-1].strip():
         lines.pop()
-    lines += ["", f"# yolo-dsconv: indices of grafted layers; stock weights transfer across them", f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
+    lines += ["", "# yolo-dsconv: indices of grafted layers; stock weights transfer across them", f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
     header = [f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
               f"{len(changes)} index change(s):"] + [f"#   {c}" for c in changes] + [
               "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale."]  # fmt: skip
