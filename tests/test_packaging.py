@@ -33,16 +33,16 @@ def test_wheel_install_hook_and_packaged_yamls(tmp_path):
         "m = DetectionModel(p, verbose=False)\n"
         "print(yolo_dsconv.__file__.startswith(%r), type(m.model[10]).__name__)\n" % purelib
     )
-    # Build without importing the plugin first: only the installed hook can register it.
+    # Build by bare name, without importing the plugin first: only the installed hook can register it, and only
+    # the packaged YAMLs can answer the name.
     code_hook = (
         "from ultralytics.nn.tasks import DetectionModel\n"
-        "import glob, sys\n"
-        "p = glob.glob(%r + '/yolo_dsconv/cfg/models/yolov5-dsconv.yaml')[0].replace('yolov5-', 'yolov5n-')\n"
-        "print(type(DetectionModel(p, verbose=False).model[10]).__name__)\n" % purelib
+        "m = DetectionModel('yolov5n-dsconv.yaml', verbose=False)\n"
+        "print(type(m.model[10]).__name__, m.yaml['scale'])\n"
     )
     run = lambda c: subprocess.run([py, "-c", c], capture_output=True, text=True, cwd=tmp_path)  # noqa: E731
     out = run(code_hook)
-    assert out.stdout.strip().splitlines()[-1] == "ExpandConv", out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == "ExpandConv n", out.stderr[-3000:]
     out = run(code)
     assert out.stdout.strip().splitlines()[-1] == "True ExpandConv", out.stderr[-3000:]
 

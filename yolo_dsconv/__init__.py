@@ -11,7 +11,7 @@ _check_ultralytics()  # first: an unsupported release gets this clear refusal, n
 from .callbacks import install_ddp_callback
 from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
 from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
-from .paths import model_yaml, shipped_model_yamls
+from .paths import install_yaml_lookup, model_yaml, shipped_model_yamls
 from .registry import register_module, registered_modules, unregister_module
 from .yaml_tools import GraftError, graft, graft_file
 from .yaml_tools.transfer import install_transfer
@@ -46,6 +46,7 @@ def _register_builtins() -> None:
     register_module(ExpandConv)
     install_ddp_callback()
     install_transfer()
+    install_yaml_lookup()
 
 
 # Last, so an import of `ultralytics.nn.tasks` triggered above (which fires the start-up hook) finds us mid-import

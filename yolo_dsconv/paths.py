@@ -31,3 +31,32 @@ def model_yaml(name: str) -> str:
         return str(MODEL_YAMLS / file)
     shipped = ", ".join(p.name for p in shipped_model_yamls())
     raise FileNotFoundError(f"model_yaml: no shipped model YAML matches {name!r}; shipped: {shipped}")
+
+
+def install_yaml_lookup() -> None:
+    """Let Ultralytics' model-YAML lookup (`tasks.check_yaml`) find the shipped YAMLs by bare name, once.
+
+    Only names Ultralytics itself cannot find are looked up here, so `yolo train model=yolov5s-dsconv.yaml` works
+    from any directory after a plain `pip install` (Ultralytics reads the scale from the name it was given).
+    """
+    from ultralytics.nn import tasks
+
+    original = tasks.check_yaml
+    if getattr(original, "_yolo_dsconv_lookup", False):
+        return
+
+    def check_yaml(file, *args, **kwargs):
+        try:
+            found = original(file, *args, **kwargs)
+        except FileNotFoundError:
+            shipped = MODEL_YAMLS / Path(str(file)).name
+            if shipped.is_file():
+                return str(shipped)
+            raise
+        if not found and (MODEL_YAMLS / Path(str(file)).name).is_file():
+            return str(MODEL_YAMLS / Path(str(file)).name)
+        return found
+
+    check_yaml._yolo_dsconv_lookup = True
+    check_yaml.__wrapped__ = original
+    tasks.check_yaml = check_yaml

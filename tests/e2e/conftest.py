@@ -4,15 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers import MODEL_YAMLS, run_cmd
+from helpers import run_cmd
 
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, shapes_data) -> Path:
-    """Run folder of a 2-epoch plain `yolo train` (fresh process, fresh working directory, no import, no env var)."""
+    """Run folder of a 2-epoch plain `yolo train` (fresh process, fresh working directory, no import, no env var).
+
+    The model is given by bare name, as after `pip install yolo-dsconv`: the shipped YAML is found without a path.
+    """
     work = tmp_path_factory.mktemp("work")
     run_cmd(
-        ["yolo", "train", f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}", f"data={shapes_data}", "epochs=2", "imgsz=64",
+        ["yolo", "train", "model=yolov5n-dsconv.yaml", f"data={shapes_data}", "epochs=2", "imgsz=64",
          "batch=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train", "seed=0"],
         cwd=work,
     )  # fmt: skip
