@@ -97,6 +97,9 @@ def test_stacking_and_relative_indices():
     assert [r[2] for r in rows(g2)][:5] == ["Conv", "Conv", "SPPF", "ExpandConv", "ExpandConv"]
     assert g2["dsconv_inserted"] == [3, 4]
     DetectionModel(g2, verbose=False)
+    stacked = graft_text(graft_text(resolve_model_yaml("yolov8.yaml").read_text()).text, after=10, stack=True).text
+    assert stacked.count("dsconv_inserted:") == 1 and "dsconv_inserted: [10, 11]" in stacked
+    assert stacked.count("indices of grafted layers") == 1
 
 
 @pytest.mark.parametrize(

@@ -192,10 +192,11 @@ def graft_text(
     lines.insert(row_lines[a] + 1, f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})")
 
     inserted = [q + 1 if q >= p else q for q in (data.get(INSERTED_KEY) or [])] + [p]
-    lines = [ln for ln in lines if not ln.startswith(f"{INSERTED_KEY}:")]
+    record = "# yolo-dsconv: indices of grafted layers; stock weights transfer across them"
+    lines = [ln for ln in lines if not ln.startswith(f"{INSERTED_KEY}:") and ln != record]  # re-written below
     while lines and not lines[-1].strip():
         lines.pop()
-    lines += ["", "# yolo-dsconv: indices of grafted layers; stock weights transfer across them", f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
+    lines += ["", record, f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
     header = [f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
               f"{len(changes)} index change(s):"] + [f"#   {c}" for c in changes] + [
               "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale."]  # fmt: skip
