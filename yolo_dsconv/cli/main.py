@@ -9,15 +9,15 @@ from .args import CLIError
 USAGE = """usage: yolo-dsconv COMMAND [key=value ...]
 
 commands of yolo-dsconv:
-  info      layer table and cost table against the stock model   model=yolov5s-dsconv.yaml imgsz=640
-  graft     insert ExpandConv after SPPF in any Ultralytics YAML, renumbering every index   model=yolov8s.yaml
-  erf       effective receptive field at P5 as a PNG heatmap, 50 %/90 % square sides   model=... compare=...
-  demo      train stock yolov5n and yolov5n-dsconv on the built-in shapes dataset and compare
-  dataset   write the built-in shapes dataset                       out=DIR
-  bench     module / training-step / whole-model / start-up timings, side by side   device=cpu threads=2
+  info      layer table, and params/GFLOPs beside the stock model      model=yolov5s-dsconv.yaml imgsz=640
+  graft     insert ExpandConv after SPPF in an Ultralytics YAML         model=yolov8s.yaml after=SPPF out=PATH
+  erf       effective receptive field at P5: PNG heatmap + numbers      model=... compare=... imgsz=256
+  demo      train stock yolov5n and yolov5n-dsconv, compare them       epochs=30 imgsz=128 project=demo_runs
+  dataset   write the built-in shapes dataset                           out=DIR n_train=96 n_val=32
+  bench     module, training-step, whole-model and start-up timings    device=cpu threads=2 parts=...
   version   print versions
 
-Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for setups where the start-up hook is off):
+Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for when the start-up hook is off):
   train | val | predict | export | track | benchmark
 """
 
