@@ -149,3 +149,18 @@ def test_cli_graft_reports_changes(tmp_path, capsys):
     assert "from 9 (SPPF) re-pointed to 10 (ExpandConv)" in out and "5 index change(s)" in out
     assert main(["graft", "model=yolov8s.yaml", "after=SPP"]) == 2
     assert "no SPP layer" in capsys.readouterr().err
+
+
+def _sppf_yamls():
+    import ultralytics
+
+    root = resolve_model_yaml("yolov8.yaml").parents[1]
+    assert root.name == "models" and ultralytics.__version__
+    return sorted(p for p in root.glob("*/*.yaml") if "SPPF" in p.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _sppf_yamls(), ids=lambda p: p.name)
+def test_every_sppf_family_grafts_and_builds(path, tmp_path):
+    out, result = graft_file(path, out=tmp_path / path.name.replace(".yaml", "-dsconv.yaml"))  # build-checked
+    assert result.data["dsconv_inserted"] == [result.index] and rows(result.data)[result.index][2] == "ExpandConv"
