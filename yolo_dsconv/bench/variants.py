@@ -48,7 +48,7 @@ class Pointwise(nn.Module):
         return [y, *outs, self.cv2(self._cat)]
 
 
-def module_variants(c1: int, fused_only: bool = False) -> dict[str, nn.Module]:
+def module_variants(c1: int) -> dict[str, nn.Module]:
     """name -> module (eval mode, c1 in and out), all ExpandConv variants sharing one set of weights."""
     torch.manual_seed(0)
     base = randomise_bn(ExpandConv(c1, c1)).eval()
@@ -59,8 +59,7 @@ def module_variants(c1: int, fused_only: bool = False) -> dict[str, nn.Module]:
         "ExpandConv dense=False fused": fuse_conv_bn(randomise_bn(ExpandConv(c1, c1, dense=False))).eval(),
         "1x1 convs alone (fused)": Pointwise(fused),
         "SPPF fused": fuse_conv_bn(randomise_bn(SPPF(c1, c1, 5))).eval(),
+        "ExpandConv unfused pruned": base,
+        "ExpandConv unfused unpruned": set_pruning(copy.deepcopy(base), False),
     }
-    if not fused_only:
-        out["ExpandConv unfused pruned"] = base
-        out["ExpandConv unfused unpruned"] = set_pruning(copy.deepcopy(base), False)
     return out
