@@ -70,7 +70,6 @@ def run_demo(
     """
     from ultralytics import YOLO
 
-    from .cli.info import resolve_model
     from .data import generate_shapes_dataset
     from .profile.info import model_costs
 
@@ -80,7 +79,7 @@ def run_demo(
         data = generate_shapes_dataset(project / "data", n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed)
     results = []
     for name in models:
-        model = YOLO(resolve_model(name))
+        model = YOLO(name)  # shipped dsconv YAMLs resolve by bare name
         costs = model_costs(model.model.eval(), 640)
         run_name = Path(name).stem
         t0 = time.perf_counter()

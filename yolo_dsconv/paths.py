@@ -46,16 +46,14 @@ def install_yaml_lookup() -> None:
         return
 
     def check_yaml(file, *args, **kwargs):
+        shipped = MODEL_YAMLS / Path(str(file)).name
         try:
             found = original(file, *args, **kwargs)
         except FileNotFoundError:
-            shipped = MODEL_YAMLS / Path(str(file)).name
             if shipped.is_file():
                 return str(shipped)
             raise
-        if not found and (MODEL_YAMLS / Path(str(file)).name).is_file():
-            return str(MODEL_YAMLS / Path(str(file)).name)
-        return found
+        return found or (str(shipped) if shipped.is_file() else found)
 
     check_yaml._yolo_dsconv_lookup = True
     check_yaml.__wrapped__ = original

@@ -14,13 +14,11 @@ def load_model(spec: str):
     """An Ultralytics model from a YAML (path or shipped name) or a checkpoint."""
     from ultralytics.nn.tasks import DetectionModel, load_checkpoint
 
-    from .info import resolve_model
-
     if spec.endswith(".pt"):
         if not Path(spec).is_file():
             raise CLIError(f"yolo-dsconv erf: checkpoint {spec!r} not found")
         return load_checkpoint(spec)[0]
-    return DetectionModel(resolve_model(spec), verbose=False)
+    return DetectionModel(spec, verbose=False)
 
 
 def dataset_images(folder: str, n: int, imgsz: int):

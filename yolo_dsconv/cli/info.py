@@ -8,20 +8,6 @@ from .table import format_table
 DEFAULTS = {"model": "yolov5s-dsconv.yaml", "imgsz": 640, "stock": None}
 
 
-def resolve_model(model: str) -> str:
-    """A path as given if it exists, else a shipped YAML by name, else the name unchanged (Ultralytics resolves it)."""
-    from pathlib import Path
-
-    from ..paths import model_yaml
-
-    if Path(model).exists():
-        return model
-    try:
-        return model_yaml(model)
-    except FileNotFoundError:
-        return model
-
-
 def run(argv: list[str]) -> int:
     """Print the layer table of `model` and its parameters/GFLOPs beside the stock counterpart's."""
     args = parse_kv("info", argv, DEFAULTS)
@@ -31,7 +17,7 @@ def run(argv: list[str]) -> int:
 
     from ..profile.info import describe_expandconv, model_costs, stock_counterpart
 
-    model_path = resolve_model(str(args["model"]))
+    model_path = str(args["model"])  # shipped YAMLs resolve by bare name (yolo_dsconv.paths.install_yaml_lookup)
     model = DetectionModel(model_path, verbose=True).eval()
     stock = args["stock"] or stock_counterpart(model_path)
     entries = [(str(args["model"]), model)]

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import sys
 
-from .info import resolve_model
-
 
 def run(mode: str, argv: list[str]) -> int:
     """Run `yolo MODE argv...` in this process after registering the plugin; returns 0 (Ultralytics raises on error)."""
     import yolo_dsconv  # noqa: F401  (registers ExpandConv, DSConv)
 
-    args = [f"model={resolve_model(a[6:])}" if a.startswith("model=") and a.endswith((".yaml", ".yml")) else a for a in argv]
     # Ultralytics reads the very list object sys.argv (captured as ARGV at import), so replace its contents.
-    sys.argv[:] = ["yolo", mode, *args]
+    sys.argv[:] = ["yolo", mode, *argv]
     from ultralytics.cfg import entrypoint
 
     entrypoint()
