@@ -74,3 +74,14 @@ def test_model_fuse_matches_unfused_and_removes_every_bn():
         fused = model(x)[0]
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
     torch.testing.assert_close(fused, ref, rtol=1e-3, atol=1e-3)
+
+
+def test_scaled_path_in_a_folder_whose_name_looks_scaled(tmp_path):
+    # Ultralytics unscales the whole path string (run8s/ -> run8/); the plugin's lookup retries in the real folder.
+    import shutil
+
+    folder = tmp_path / "run8s"
+    folder.mkdir()
+    shutil.copy(MODEL_YAMLS / "yolov5-dsconv.yaml", folder / "yolov5-dsconv.yaml")
+    model = build(str(folder / "yolov5n-dsconv.yaml"))
+    assert isinstance(model.model[10], ExpandConv) and model.yaml["scale"] == "n"

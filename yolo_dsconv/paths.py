@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-__all__ = ("MODEL_YAMLS", "model_yaml", "shipped_model_yamls")
+__all__ = ("MODEL_YAMLS", "install_yaml_lookup", "model_yaml", "shipped_model_yamls", "unscaled_name")
 
 MODEL_YAMLS = Path(__file__).resolve().parent / "cfg" / "models"
+
+
+def unscaled_name(name: str) -> str:
+    """A model file name without its scale letter, as Ultralytics reads it: 'yolov8s-dsconv.yaml' -> 'yolov8-dsconv.yaml'."""
+    return re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", name)
 
 
 def shipped_model_yamls() -> list[Path]:
@@ -23,10 +29,8 @@ def model_yaml(name: str) -> str:
     Raises:
         FileNotFoundError: no shipped YAML matches; the message lists the shipped ones.
     """
-    import re
-
     file = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
-    base = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", Path(file).stem) + ".yaml"
+    base = unscaled_name(Path(file).stem) + ".yaml"
     if (MODEL_YAMLS / base).is_file():
         return str(MODEL_YAMLS / file)
     shipped = ", ".join(p.name for p in shipped_model_yamls())
@@ -37,7 +41,9 @@ def install_yaml_lookup() -> None:
     """Let Ultralytics' model-YAML lookup (`tasks.check_yaml`) find the shipped YAMLs by bare name, once.
 
     Only names Ultralytics itself cannot find are looked up here, so `yolo train model=yolov5s-dsconv.yaml` works
-    from any directory after a plain `pip install` (Ultralytics reads the scale from the name it was given).
+    from any directory after a plain `pip install` (Ultralytics reads the scale from the name it was given). A
+    scaled path is also tried unscaled in its own folder: Ultralytics unscales the whole path string, so a folder
+    such as `run8s/` would otherwise be mangled to `run8/`.
     """
     from ultralytics.nn import tasks
 
@@ -46,14 +52,20 @@ def install_yaml_lookup() -> None:
         return
 
     def check_yaml(file, *args, **kwargs):
-        shipped = MODEL_YAMLS / Path(str(file)).name
+        path = Path(str(file))
         try:
-            found = original(file, *args, **kwargs)
-        except FileNotFoundError:
-            if shipped.is_file():
-                return str(shipped)
-            raise
-        return found or (str(shipped) if shipped.is_file() else found)
+            found, error = original(file, *args, **kwargs), None
+        except FileNotFoundError as e:
+            found, error = None, e
+        if found:
+            return found
+        unscaled = unscaled_name(path.name)
+        for candidate in (path.with_name(unscaled), MODEL_YAMLS / path.name, MODEL_YAMLS / unscaled):
+            if candidate.is_file():
+                return str(candidate)
+        if error:
+            raise error
+        return found
 
     check_yaml._yolo_dsconv_lookup = True
     check_yaml.__wrapped__ = original

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from ..paths import unscaled_name
 from .transfer import INSERTED_KEY
 
 __all__ = ("GraftError", "GraftResult", "graft", "graft_file", "graft_text", "resolve_model_yaml")
@@ -48,7 +49,7 @@ def resolve_model_yaml(model: str | Path) -> Path:
         raise GraftError(f"graft: model={str(model)!r} is not a YAML file name or path, expected e.g. yolov8s.yaml")
     from ultralytics.utils.checks import check_yaml
 
-    unified = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", path.name)
+    unified = unscaled_name(path.name)
     for name in dict.fromkeys([unified, path.name]):
         try:
             found = check_yaml(name, hard=False)
@@ -255,7 +256,7 @@ def graft_file(
     existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
     """  # fmt: skip
     src = resolve_model_yaml(model)
-    base = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", src.stem)
+    base = unscaled_name(src.stem)
     out = Path(out) if out else Path.cwd() / f"{base}-dsconv.yaml"
     if out.resolve() == src.resolve():
         raise GraftError(f"graft: out={str(out)!r} is the input file; choose another path (the input is never overwritten)")
