@@ -3,11 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Offline-safe defaults for Ultralytics (DESIGN.md §7); override on the command line if you have internet.
+# Offline-safe defaults for Ultralytics (docs/design.md, "Running without internet"); override on the command line if you have internet.
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all ultralytics-tests versions bench clean
+.PHONY: install demo info test test-all lint ultralytics-tests versions bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ info: $(STAMP)
 
 test: $(STAMP)  ## the test suite (slow end-to-end tests excluded)
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff (configuration in pyproject.toml): lint and formatting, both must be clean
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m "slow or not slow"

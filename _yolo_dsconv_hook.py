@@ -59,10 +59,8 @@ _finder = _TasksFinder()
 
 def uninstall() -> None:
     """Remove the finder (it is one-shot)."""
-    try:
+    if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
-    except ValueError:
-        pass
 
 
 def install() -> None:

@@ -44,6 +44,16 @@ class _StrategyWithPth:
         return self.strategy.__exit__(*exc)
 
 
+if not callable(getattr(editable_wheel, "_select_strategy", None)):
+    # A private setuptools method (present from setuptools 64, the floor in pyproject.toml, to at least 84.2): stop
+    # here rather than build an editable install whose start-up hook is silently missing.
+    raise SystemExit(
+        "yolo-dsconv: this setuptools has no editable_wheel._select_strategy, which setup.py wraps to put the "
+        "start-up hook yolo_dsconv.pth into editable installs; install a setuptools that has it, or use a "
+        "non-editable install (pip install .)"
+    )
+
+
 class EditableWheelWithPth(editable_wheel):
     """editable_wheel whose wheel also carries the start-up .pth."""
 

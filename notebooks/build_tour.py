@@ -111,5 +111,7 @@ display(Image(plot_erfs(erfs, str(WORK / "erf.png"), panel=3.6)))
 print(format_table(["model", "50% side px", "90% side px"], [[e.name, e.side50, e.side90] for e in erfs]))"""),
 ]
 
-nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+nb = nbf.v4.new_notebook(
+    cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+)
 nbf.write(nb, Path(__file__).with_name("expandconv_tour.ipynb"))

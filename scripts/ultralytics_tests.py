@@ -25,8 +25,22 @@ def fetch_tests(version: str, workdir: Path) -> Path:
     root = workdir / f"ultralytics-{version}"
     if not (root / "tests").is_dir():
         workdir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                        f"ultralytics=={version}", "-d", str(workdir)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"ultralytics=={version}",
+                "-d",
+                str(workdir),
+            ],
+            check=True,
+        )
         with tarfile.open(workdir / f"ultralytics-{version}.tar.gz") as tar:
             members = [m for m in tar.getmembers() if m.name.startswith(f"ultralytics-{version}/tests/")]
             tar.extractall(workdir, members=members, filter="data")
@@ -39,7 +53,15 @@ def outcomes(junit: Path) -> dict[str, str]:
     for case in ET.parse(junit).getroot().iter("testcase"):
         tid = f"{case.get('classname')}::{case.get('name')}"
         tags = {child.tag for child in case}
-        result[tid] = "failed" if "failure" in tags else "error" if "error" in tags else "skipped" if "skipped" in tags else "passed"
+        result[tid] = (
+            "failed"
+            if "failure" in tags
+            else "error"
+            if "error" in tags
+            else "skipped"
+            if "skipped" in tags
+            else "passed"
+        )
     return result
 
 
@@ -57,9 +79,27 @@ def node_id(tid: str, tests: Path) -> str:
 def run_suite(tests: Path, with_plugin: bool, junit: Path, extra: list[str]) -> float:
     """Run the suite in a fresh process; returns seconds taken."""
     cfg = Path(tempfile.mkdtemp(prefix="ultra-cfg-"))
-    env = {**os.environ, "YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false", "YOLO_CONFIG_DIR": str(cfg),
-           "MPLCONFIGDIR": str(cfg / "mpl"), "YOLO_DSCONV_HOOK": "1" if with_plugin else "0"}  # fmt: skip
-    cmd = [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "addopts=", *extra]
+    env = {
+        **os.environ,
+        "YOLO_OFFLINE": "1",
+        "YOLO_AUTOINSTALL": "false",
+        "YOLO_CONFIG_DIR": str(cfg),
+        "MPLCONFIGDIR": str(cfg / "mpl"),
+        "YOLO_DSCONV_HOOK": "1" if with_plugin else "0",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(tests),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        "-o",
+        "addopts=",
+        *extra,
+    ]
     if with_plugin:
         cmd += ["-p", "yolo_dsconv"]
     t0 = time.perf_counter()
@@ -82,7 +122,10 @@ def main() -> int:
     t_base = run_suite(tests, False, base, extra)
     t_plug = run_suite(tests, True, plug, extra)
     a, b = outcomes(base), outcomes(plug)
-    counts = {name: {o: sum(1 for v in res.values() if v == o) for o in ("passed", "failed", "error", "skipped")} for name, res in (("without", a), ("with", b))}
+    counts = {
+        name: {o: sum(1 for v in res.values() if v == o) for o in ("passed", "failed", "error", "skipped")}
+        for name, res in (("without", a), ("with", b))
+    }
     regressions = sorted(t for t, o in a.items() if o == "passed" and b.get(t) != "passed")
     if regressions:  # confirm: a flaky test must fail with the plugin and pass without it again
         ids = [node_id(t, tests) for t in regressions]
@@ -91,8 +134,14 @@ def main() -> int:
         a2, b2 = outcomes(workdir / "without-again.xml"), outcomes(workdir / "with-again.xml")
         regressions = [t for t in regressions if a2.get(t) == "passed" and b2.get(t) != "passed"]
     differ = sorted(t for t in set(a) | set(b) if a.get(t) != b.get(t))
-    report = {"ultralytics": ultralytics.__version__, "tests": len(a), "counts": counts, "seconds": {"without": round(t_base), "with": round(t_plug)},
-              "differ": differ, "regressions": regressions}  # fmt: skip
+    report = {
+        "ultralytics": ultralytics.__version__,
+        "tests": len(a),
+        "counts": counts,
+        "seconds": {"without": round(t_base), "with": round(t_plug)},
+        "differ": differ,
+        "regressions": regressions,
+    }
     (workdir / "comparison.json").write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "differ"} | {"differ_count": len(differ)}, indent=1))
     return 1 if regressions else 0

@@ -1,4 +1,4 @@
-"""Test set-up: Ultralytics offline (DESIGN.md §7), a private config dir, and helpers for fresh interpreters."""
+"""Test set-up: Ultralytics offline (docs/design.md, "Running without internet"), a private config dir, fixtures."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # Ultralytics looks for Arial.ttf on every train/val and tries the internet when it is missing.
 (_CONFIG / "Ultralytics").mkdir(parents=True, exist_ok=True)
 shutil.copyfile(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf", _CONFIG / "Ultralytics" / "Arial.ttf")
+
 
 @pytest.fixture(scope="session")
 def shapes_data(tmp_path_factory) -> Path:

@@ -6,32 +6,35 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
-from helpers import REPO
+from helpers import REPO, bare_venv, run_python
 
 
 def test_wheel_install_hook_and_packaged_yamls(tmp_path):
     pip = [sys.executable, "-m", "pip"]
-    subprocess.run([*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)], check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next((tmp_path / "dist").glob("yolo_dsconv-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "yolo_dsconv.pth" in names and "_yolo_dsconv_hook.py" in names
     assert "yolo_dsconv/cfg/models/yolov5-dsconv.yaml" in names
 
     # A fresh environment: the wheel alone, its dependencies seen through a plain path entry (no other .pth runs).
-    env_dir = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    py = env_dir / "bin" / "python"
-    purelib = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
-    with open(f"{purelib}/deps.pth", "w") as f:
-        f.write(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([*pip, "--python", str(py), "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
+    py, purelib = bare_venv(tmp_path / "venv", [sysconfig.get_paths()["purelib"]])
+    subprocess.run(
+        [*pip, "--python", str(py), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     code = (
         "from yolo_dsconv import model_yaml\n"
         "from ultralytics.nn.tasks import DetectionModel\n"
         "import yolo_dsconv\n"
         "p = model_yaml('yolov5n-dsconv.yaml')\n"
         "m = DetectionModel(p, verbose=False)\n"
-        "print(yolo_dsconv.__file__.startswith(%r), type(m.model[10]).__name__)\n" % purelib
+        f"print(yolo_dsconv.__file__.startswith({str(purelib)!r}), type(m.model[10]).__name__)\n"
     )
     # Build by bare name, without importing the plugin first: only the installed hook can register it, and only
     # the packaged YAMLs can answer the name.
@@ -49,3 +52,23 @@ def test_wheel_install_hook_and_packaged_yamls(tmp_path):
     subprocess.run([*pip, "--python", str(py), "uninstall", "-q", "-y", "yolo-dsconv"], check=True, capture_output=True)
     assert not (Path(purelib) / "yolo_dsconv.pth").exists() and not (Path(purelib) / "yolo_dsconv").exists()
     assert run("pass").stderr == ""
+
+
+GUARD = """
+import runpy, sys
+from setuptools.command.editable_wheel import editable_wheel
+{remove}
+sys.argv = ["setup.py", "--name"]
+try:
+    runpy.run_path("setup.py", run_name="__main__")
+except SystemExit as e:
+    print("EXIT", e.code)
+"""
+
+
+def test_setuptools_private_editable_hook_is_guarded():
+    """setup.py wraps setuptools' private editable_wheel._select_strategy; a release without it must stop the build."""
+    ok = run_python(GUARD.format(remove=""), cwd=REPO).stdout
+    assert "yolo-dsconv" in ok and "EXIT" not in ok.replace("EXIT None", "")  # this setuptools has it: builds as usual
+    gone = run_python(GUARD.format(remove="del editable_wheel._select_strategy"), cwd=REPO).stdout
+    assert "EXIT yolo-dsconv: this setuptools has no editable_wheel._select_strategy" in gone

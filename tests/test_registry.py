@@ -2,6 +2,7 @@
 
 import json
 import threading
+from typing import ClassVar
 
 import pytest
 from torch import nn
@@ -13,13 +14,13 @@ import yolo_dsconv
 from helpers import MODEL_YAMLS, run_python
 from yolo_dsconv import ExpandConv, UnsupportedUltralyticsError, register_module, registered_modules, unregister_module
 from yolo_dsconv.compat import check_ultralytics
-from yolo_dsconv.registry import _patched_parse_model
+from yolo_dsconv.integration import recompiled_parse_model
 
 
 class Probe(nn.Module):
     """Records the arguments the parser passes."""
 
-    calls = []
+    calls: ClassVar[list] = []
 
     def __init__(self, c1, c2, tag="x"):
         super().__init__()
@@ -103,9 +104,9 @@ def test_refuses_a_name_the_parser_already_knows():
 
 
 def test_refuses_non_modules_and_bad_signatures():
-    with pytest.raises(TypeError, match="not a torch.nn.Module subclass"):
+    with pytest.raises(TypeError, match=r"not a torch\.nn\.Module subclass"):
         register_module(object)
-    with pytest.raises(TypeError, match="not a torch.nn.Module subclass"):
+    with pytest.raises(TypeError, match=r"not a torch\.nn\.Module subclass"):
         register_module(Probe(1, 1))
 
     class NoChannels(nn.Module):
@@ -119,9 +120,11 @@ def test_refuses_non_modules_and_bad_signatures():
 
 
 def test_unsupported_version_names_both_versions():
-    with pytest.raises(UnsupportedUltralyticsError, match=r"ultralytics>=8\.4\.190,<8\.5, but ultralytics 8\.3\.0 is installed"):
+    with pytest.raises(
+        UnsupportedUltralyticsError, match=r"ultralytics>=8\.4\.190,<8\.5, but ultralytics 8\.3\.0 is installed"
+    ):
         check_ultralytics("8.3.0")
-    with pytest.raises(UnsupportedUltralyticsError, match="8.5.1"):
+    with pytest.raises(UnsupportedUltralyticsError, match=r"8\.5\.1"):
         check_ultralytics("8.5.1")
     assert check_ultralytics("8.4.190") == "8.4.190"
 
@@ -130,8 +133,12 @@ def test_unrecognisable_parser_fails_loudly():
     def parse_model(d, ch):  # no container holding Conv
         return d
 
-    with pytest.raises(UnsupportedUltralyticsError, match=r"ultralytics 8\.4\.\d+ \(supported: ultralytics>=8\.4\.190,<8\.5\): expected exactly one container of Conv-like modules, found 0"):
-        _patched_parse_model(parse_model)
+    with pytest.raises(
+        UnsupportedUltralyticsError,
+        match=r"ultralytics 8\.4\.\d+ \(supported: ultralytics>=8\.4\.190,<8\.5\): "
+        r"expected exactly one container of Conv-like modules, found 0",
+    ):
+        recompiled_parse_model(parse_model)
 
 
 def test_bad_yaml_args_for_expandconv_name_the_argument():
@@ -146,15 +153,24 @@ def test_bad_yaml_args_for_expandconv_name_the_argument():
         DetectionModel(yaml_with([64, [5, 7, 9], [1, 2]]), verbose=False)
     with pytest.raises(ValueError, match="dense='no'"):
         DetectionModel(yaml_with([64, [5], None, 0.5, "no"]), verbose=False)
-    with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=\[64, \[5\], None, 0.5, True, 7\] has 6 values, expected at most 5: \[c2, k, d, e, dense\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 1 \(ExpandConv\): args=\[64, \[5\], None, 0.5, True, 7\] has 6 values, "
+        r"expected at most 5: \[c2, k, d, e, dense\]",
+    ):
         DetectionModel(yaml_with([64, [5], None, 0.5, True, 7]), verbose=False)
-    with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args\[0\]=\[64\] is invalid, expected the output channels"):
+    with pytest.raises(
+        ValueError, match=r"layer 1 \(ExpandConv\): args\[0\]=\[64\] is invalid, expected the output channels"
+    ):
         DetectionModel(yaml_with([[64]]), verbose=False)
     with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=\[\] is invalid"):
         DetectionModel(yaml_with([]), verbose=False)
     multi = yaml_with([64])
     multi["backbone"][1][0] = [-1, 0]
-    with pytest.raises(ValueError, match=r"from=\[-1, 0\] is invalid, expected one input index \(an int\): ExpandConv takes a single input"):
+    with pytest.raises(
+        ValueError,
+        match=r"from=\[-1, 0\] is invalid, expected one input index \(an int\): ExpandConv takes a single input",
+    ):
         DetectionModel(multi, verbose=False)
 
 
@@ -172,11 +188,17 @@ print(json.dumps(out))
 
 
 def test_stock_models_unchanged_by_the_plugin():
-    without = json.loads(run_python(STOCK_SUMMARY.format(prelude=""), env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
-    with_ = json.loads(run_python(STOCK_SUMMARY.format(prelude="import yolo_dsconv"), env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
+    without = json.loads(
+        run_python(STOCK_SUMMARY.format(prelude=""), env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1]
+    )
+    with_ = json.loads(
+        run_python(
+            STOCK_SUMMARY.format(prelude="import yolo_dsconv"), env={"YOLO_DSCONV_HOOK": "0"}
+        ).stdout.splitlines()[-1]
+    )
     assert without.pop("plugin") is False and with_.pop("plugin") is True
     assert with_ == without
-    assert without["yolov5s.yaml"][0] == 9153152  # DESIGN.md §7
+    assert without["yolov5s.yaml"][0] == 9153152  # stock yolov5s of Ultralytics 8.4.190
 
 
 def test_import_then_build_in_a_fresh_interpreter():
@@ -184,8 +206,8 @@ def test_import_then_build_in_a_fresh_interpreter():
 import yolo_dsconv
 from ultralytics import YOLO
 from ultralytics.nn.tasks import DetectionModel
-m = YOLO({str(MODEL_YAMLS / 'yolov5s-dsconv.yaml')!r})
-d = DetectionModel({str(MODEL_YAMLS / 'yolov5n-dsconv.yaml')!r}, verbose=False)
+m = YOLO({str(MODEL_YAMLS / "yolov5s-dsconv.yaml")!r})
+d = DetectionModel({str(MODEL_YAMLS / "yolov5n-dsconv.yaml")!r}, verbose=False)
 print(type(m.model.model[10]).__name__, type(d.model[10]).__name__)
 """
     assert run_python(code, env={"YOLO_DSCONV_HOOK": "0"}).stdout.split()[-2:] == ["ExpandConv", "ExpandConv"]
@@ -217,5 +239,8 @@ def test_second_import_of_the_same_class_leaves_one_registration():
 
 
 def test_hook_after_manual_import_keeps_one_registration():
-    code = "import yolo_dsconv, _yolo_dsconv_hook\n_yolo_dsconv_hook.install()\nfrom ultralytics.nn import tasks\nprint(len(tasks._yolo_dsconv_base_modules))"
+    code = (
+        "import yolo_dsconv, _yolo_dsconv_hook\n_yolo_dsconv_hook.install()\n"
+        "from ultralytics.nn import tasks\nprint(len(tasks._yolo_dsconv_base_modules))"
+    )
     assert run_python(code).stdout.split()[-1] == "2"

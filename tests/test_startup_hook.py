@@ -1,4 +1,4 @@
-"""The interpreter start-up hook: installed by the package, free until Ultralytics' parser loads, harmless when broken."""
+"""The interpreter start-up hook: installed by the package, free until Ultralytics' parser loads, harmless if broken."""
 
 import importlib.metadata
 import json
@@ -44,7 +44,12 @@ print(sorted(c.__name__ for c in tasks._yolo_dsconv_base_modules), hasattr(tasks
 
 
 def test_hook_registers_on_parser_import_in_any_order():
-    for first in ("import sys", "import sys; import yolo_dsconv", "import sys; from ultralytics import YOLO", "import sys; import ultralytics.nn.modules"):
+    for first in (
+        "import sys",
+        "import sys; import yolo_dsconv",
+        "import sys; from ultralytics import YOLO",
+        "import sys; import ultralytics.nn.modules",
+    ):
         out = run_python(REGISTERED.format(first=first)).stdout.strip().splitlines()[-1]
         assert out == "['DSConv', 'ExpandConv'] True False", (first, out)
 
@@ -72,7 +77,9 @@ def test_isolated_and_no_site_modes():
 def fake_ultralytics(root, version="8.3.0", broken=False):
     pkg = root / "ultralytics"
     (pkg / "nn").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("raise RuntimeError('ultralytics exploded')\n" if broken else f"__version__ = {version!r}\n")
+    (pkg / "__init__.py").write_text(
+        "raise RuntimeError('ultralytics exploded')\n" if broken else f"__version__ = {version!r}\n"
+    )
     (pkg / "nn" / "__init__.py").write_text("")
     (pkg / "nn" / "tasks.py").write_text("def parse_model(d, ch):\n    return d\n")
     return {"PYTHONPATH": str(root)}

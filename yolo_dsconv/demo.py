@@ -29,7 +29,7 @@ class DemoResult:
 
 
 def offline_font() -> None:
-    """Offline only: give Ultralytics a local Arial.ttf (matplotlib's DejaVuSans) so plotting does not try to fetch it."""
+    """Offline only: give Ultralytics a local Arial.ttf (matplotlib's DejaVuSans), so plotting does not fetch it."""
     from ultralytics.utils import USER_CONFIG_DIR, is_online
 
     target = Path(USER_CONFIG_DIR) / "Arial.ttf"
@@ -44,7 +44,7 @@ def offline_font() -> None:
 
 
 def run_demo(
-    project: str | Path,
+    project: str | Path = "demo_runs",
     models: tuple[str, ...] = ("yolov5n.yaml", "yolov5n-dsconv.yaml"),
     data: str | Path | None = None,
     epochs: int = 30,
@@ -83,17 +83,27 @@ def run_demo(
         costs = model_costs(model.model.eval(), 640)
         run_name = Path(name).stem
         t0 = time.perf_counter()
+        settings = {"imgsz": imgsz, "batch": batch, "workers": workers, "device": device, "project": str(project)}
         model.train(
-            data=str(data), epochs=epochs, imgsz=imgsz, batch=batch, nbs=nbs, workers=workers, device=device,
-            seed=seed, deterministic=True, project=str(project), name=run_name, exist_ok=True, amp=False,
-            verbose=verbose, plots=True,
-        )  # fmt: skip
+            data=str(data),
+            epochs=epochs,
+            nbs=nbs,
+            seed=seed,
+            deterministic=True,
+            name=run_name,
+            exist_ok=True,
+            amp=False,
+            verbose=verbose,
+            plots=True,
+            **settings,
+        )
         train_s = time.perf_counter() - t0
         best = Path(model.trainer.best)
-        metrics = YOLO(best).val(data=str(data), imgsz=imgsz, batch=batch, workers=workers, device=device,
-                                 project=str(project), name=f"{run_name}-val", exist_ok=True, plots=True, verbose=verbose)  # fmt: skip
-        results.append(
-            DemoResult(name, costs["params"], costs["gflops"], epochs, train_s, float(metrics.box.map50),
-                       float(metrics.box.map), str(model.trainer.save_dir))  # fmt: skip
+        metrics = YOLO(best).val(
+            data=str(data), name=f"{run_name}-val", exist_ok=True, plots=True, verbose=verbose, **settings
         )
+        box = metrics.box
+        save_dir = str(model.trainer.save_dir)
+        maps = float(box.map50), float(box.map)
+        results.append(DemoResult(name, costs["params"], costs["gflops"], epochs, train_s, *maps, save_dir))
     return results

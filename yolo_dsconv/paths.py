@@ -1,18 +1,45 @@
-"""Where the model YAMLs shipped with the package live."""
+"""Model-YAML names and lookup: the one place that knows where a model YAML is and what its name means.
+
+Ultralytics reads a model's scale from the file name (`yolov8s.yaml` is `yolov8.yaml` at scale s) and finds stock
+YAMLs by bare name. `find_model_yaml` is the lookup every command uses; `shipped_fallback` is what the
+`tasks.check_yaml` patch (integration.py, patch 4) adds to Ultralytics' own lookup.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-__all__ = ("MODEL_YAMLS", "install_yaml_lookup", "model_yaml", "shipped_model_yamls", "unscaled_name")
+__all__ = (
+    "MODEL_YAMLS",
+    "find_model_yaml",
+    "model_yaml",
+    "scaled_name",
+    "shipped_fallback",
+    "shipped_model_yamls",
+    "stock_counterpart",
+    "unscaled_name",
+)
 
 MODEL_YAMLS = Path(__file__).resolve().parent / "cfg" / "models"
+_SCALED = re.compile(r"(\d+)([nslmx])(.+)?$")  # Ultralytics' own unscaling rule (tasks.yaml_model_load)
 
 
 def unscaled_name(name: str) -> str:
-    """A model file name without its scale letter, as Ultralytics reads it: 'yolov8s-dsconv.yaml' -> 'yolov8-dsconv.yaml'."""
-    return re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", name)
+    """A model file name without its scale letter, as Ultralytics reads it: 'yolov8s-dsc.yaml' -> 'yolov8-dsc.yaml'."""
+    return _SCALED.sub(r"\1\3", name)
+
+
+def scaled_name(name: str, scale: str) -> str:
+    """A model file name with `scale` after its version: ("yolo11-seg-x.yaml", "n") -> "yolo11n-seg-x.yaml"."""
+    return re.sub(r"^(yolo(?:e-)?v?\d+)", rf"\g<1>{scale}", name, count=1)
+
+
+def stock_counterpart(name: str) -> str | None:
+    """Stock Ultralytics YAML name for a '-dsconv' model file name ('yolov5s-dsconv.yaml' -> 'yolov5s.yaml')."""
+    name = Path(name).name
+    stock = re.sub(r"-dsconv(?=[-.])", "", name)
+    return stock if stock != name else None
 
 
 def shipped_model_yamls() -> list[Path]:
@@ -30,43 +57,44 @@ def model_yaml(name: str) -> str:
         FileNotFoundError: no shipped YAML matches; the message lists the shipped ones.
     """
     file = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
-    base = unscaled_name(Path(file).stem) + ".yaml"
-    if (MODEL_YAMLS / base).is_file():
+    if (MODEL_YAMLS / unscaled_name(file)).is_file():
         return str(MODEL_YAMLS / file)
     shipped = ", ".join(p.name for p in shipped_model_yamls())
     raise FileNotFoundError(f"model_yaml: no shipped model YAML matches {name!r}; shipped: {shipped}")
 
 
-def install_yaml_lookup() -> None:
-    """Let Ultralytics' model-YAML lookup (`tasks.check_yaml`) find the shipped YAMLs by bare name, once.
+def shipped_fallback(file: str) -> str | None:
+    """Where a YAML that Ultralytics' lookup did not find is, if anywhere: the given path unscaled in its own folder
+    (Ultralytics unscales the whole path string, so a folder like `run8s/` becomes `run8/`), else a shipped file."""
+    path = Path(file)
+    unscaled = unscaled_name(path.name)
+    for candidate in (path.with_name(unscaled), MODEL_YAMLS / path.name, MODEL_YAMLS / unscaled):
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
-    Only names Ultralytics itself cannot find are looked up here, so `yolo train model=yolov5s-dsconv.yaml` works
-    from any directory after a plain `pip install` (Ultralytics reads the scale from the name it was given). A
-    scaled path is also tried unscaled in its own folder: Ultralytics unscales the whole path string, so a folder
-    such as `run8s/` would otherwise be mangled to `run8/`.
+
+def find_model_yaml(model: str | Path) -> Path:
+    """A model YAML as `yolo` would find it: an existing path, else an Ultralytics or shipped YAML by name (a scale
+    letter in the name is allowed: 'yolov8s.yaml' finds yolov8.yaml).
+
+    Raises:
+        FileNotFoundError: not a YAML name, or nothing found; the message names the value and what was expected.
     """
-    from ultralytics.nn import tasks
+    path = Path(model)
+    if path.is_file():
+        return path
+    if path.suffix not in {".yaml", ".yml"}:
+        raise FileNotFoundError(f"model={str(model)!r} is not a YAML file name or path, expected e.g. yolov8s.yaml")
+    from ultralytics.utils.checks import check_yaml
 
-    original = tasks.check_yaml
-    if getattr(original, "_yolo_dsconv_lookup", False):
-        return
-
-    def check_yaml(file, *args, **kwargs):
-        path = Path(str(file))
+    for name in dict.fromkeys([unscaled_name(path.name), path.name]):
         try:
-            found, error = original(file, *args, **kwargs), None
-        except FileNotFoundError as e:
-            found, error = None, e
+            found = check_yaml(name, hard=False) or shipped_fallback(name)
+        except Exception:  # Ultralytics' lookup raises for names it cannot place
+            found = shipped_fallback(name)
         if found:
-            return found
-        unscaled = unscaled_name(path.name)
-        for candidate in (path.with_name(unscaled), MODEL_YAMLS / path.name, MODEL_YAMLS / unscaled):
-            if candidate.is_file():
-                return str(candidate)
-        if error:
-            raise error
-        return found
-
-    check_yaml._yolo_dsconv_lookup = True
-    check_yaml.__wrapped__ = original
-    tasks.check_yaml = check_yaml
+            return Path(found)
+    raise FileNotFoundError(
+        f"model={str(model)!r} is neither an existing file nor a YAML shipped with Ultralytics or yolo-dsconv"
+    )

@@ -34,7 +34,17 @@ def test_mass_square_side_on_a_known_map(fraction, side):
 
 def test_erf_command_writes_png_and_numbers(tmp_path):
     out = tmp_path / "erf.png"
-    proc = run_cmd(["yolo-dsconv", "erf", "model=yolov5n.yaml", "compare=yolov5n-dsconv.yaml", "imgsz=64", "samples=1", f"out={out}"])
+    proc = run_cmd(
+        [
+            "yolo-dsconv",
+            "erf",
+            "model=yolov5n.yaml",
+            "compare=yolov5n-dsconv.yaml",
+            "imgsz=64",
+            "samples=1",
+            f"out={out}",
+        ]
+    )
     assert cv2.imread(str(out)).shape == (400, 800, 3)
     rows = re.findall(r"^(yolov5n\S*)\s+(\d+)\s+(\d+)\s+(\d+)$", proc.stdout, re.M)
     assert [(r[0], r[1]) for r in rows] == [("yolov5n.yaml", "9"), ("yolov5n-dsconv.yaml", "10")]

@@ -21,8 +21,15 @@ def test_bench_quick_end_to_end(tmp_path, capsys):
     assert parts == {"module fwd", "train step", "model fwd"}
     assert all(r["ms"] > 0 for r in data["rows"])
     variants = {r["variant"] for r in data["rows"] if r["part"] == "module fwd"}
-    assert {"ExpandConv fused pruned", "ExpandConv fused unpruned", "ExpandConv dense=False fused", "SPPF fused",
-            "ExpandConv unfused pruned", "ExpandConv unfused unpruned", "1x1 convs alone (fused)"} == variants  # fmt: skip
+    assert {
+        "ExpandConv fused pruned",
+        "ExpandConv fused unpruned",
+        "ExpandConv dense=False fused",
+        "SPPF fused",
+        "ExpandConv unfused pruned",
+        "ExpandConv unfused unpruned",
+        "1x1 convs alone (fused)",
+    } == variants
     assert (tmp_path / "bench_cpu_fp32.csv").read_text().startswith("part,shape,variant,ms")
 
 

@@ -18,7 +18,9 @@ def test_info_prints_layer_table_and_costs_against_stock():
     assert int(stock.group(1).replace(",", "")) == 9153152
     assert int(ds.group(1).replace(",", "")) == 9153152 + 942080
     assert 23.5 < float(stock.group(2)) < 24.5 and float(ds.group(3)) > float(stock.group(2))
-    row = re.search(r"^10\s+-1\s+512\s+256\s+512\s+\(5, 7, 9\)\s+\(5, 7, 9\)\s+True\s+\(25, 49, 81\)\s+942,080", out, re.M)
+    row = re.search(
+        r"^10\s+-1\s+512\s+256\s+512\s+\(5, 7, 9\)\s+\(5, 7, 9\)\s+True\s+\(25, 49, 81\)\s+942,080", out, re.M
+    )
     assert row, out[-1500:]
 
 
@@ -43,8 +45,10 @@ def test_dataset_command(tmp_path, capsys):
 
 
 def test_demo_trains_both_models_and_prints_the_table(tmp_path):
-    proc = run_cmd(["yolo-dsconv", "demo", f"project={tmp_path}", "epochs=1", "imgsz=64", "n_train=8", "n_val=4"], cwd=tmp_path)
-    table = proc.stdout[proc.stdout.index("yolo-dsconv demo:"):]
+    proc = run_cmd(
+        ["yolo-dsconv", "demo", f"project={tmp_path}", "epochs=1", "imgsz=64", "n_train=8", "n_val=4"], cwd=tmp_path
+    )
+    table = proc.stdout[proc.stdout.index("yolo-dsconv demo:") :]
     rows = [line.split() for line in table.splitlines()[3:5]]
     assert [r[0] for r in rows] == ["yolov5n.yaml", "yolov5n-dsconv.yaml"]
     assert rows[0][1] == "2,654,816" and rows[1][1] == "2,912,864"
@@ -52,3 +56,41 @@ def test_demo_trains_both_models_and_prints_the_table(tmp_path):
     for name in ("yolov5n", "yolov5n-dsconv"):
         assert (tmp_path / name / "weights" / "best.pt").is_file()
         assert (tmp_path / name / "results.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    "command,typo,suggested",
+    [
+        ("info", "modle=x.yaml", "model=yolov5s-dsconv.yaml"),
+        ("graft", "aftr=SPPF", "after=SPPF"),
+        ("erf", "sample=4", "samples=8"),
+        ("demo", "epoch=3", "epochs=30"),
+        ("dataset", "n_trian=4", "n_train=96"),
+        ("bench", "thread=1", "threads=2"),
+    ],
+)
+def test_misspelt_key_gets_ultralytics_did_you_mean(command, typo, suggested, capsys):
+    assert main([command, typo]) == 2
+    err = capsys.readouterr().err
+    key = typo.split("=")[0]
+    assert f"yolo-dsconv {command}: unknown key {key!r}; valid keys: " in err
+    assert f"Similar arguments are i.e. [{suggested!r}" in err or f"'{suggested}'" in err, err
+    assert "yolo TASK MODE" not in err  # Ultralytics' own `yolo` help is not printed for our commands
+
+
+def test_values_are_parsed_as_yolo_parses_them():
+    from yolo_dsconv.cli.args import parse_kv
+
+    parsed = parse_kv("x", ["a=[5, 7]", "b", "=", "none", "c=True", "d=yolov8s.yaml", "e=0.5"], dict.fromkeys("abcde"))
+    assert parsed == {"a": [5, 7], "b": None, "c": True, "d": "yolov8s.yaml", "e": 0.5}
+
+
+def test_command_keys_are_the_signature_defaults():
+    from yolo_dsconv.cli.args import REQUIRED, defaults_of
+    from yolo_dsconv.data import generate_shapes_dataset
+    from yolo_dsconv.demo import run_demo
+    from yolo_dsconv.yaml_tools import graft_file
+
+    assert defaults_of(run_demo, exclude=("verbose",))["epochs"] == 30
+    assert defaults_of(graft_file)["model"] is REQUIRED and defaults_of(graft_file)["after"] == "SPPF"
+    assert defaults_of(generate_shapes_dataset)["n_train"] == 96

@@ -35,7 +35,17 @@ def test_labels_are_exact_pixel_extents(tmp_path):
         assert rows.shape == (1, 5)
         k, cx, cy, w, h = rows[0]
         ys, xs = np.nonzero((img != img[0, 0]).any(-1))
-        expected = np.array([(xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2, xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min()]) / 96
+        expected = (
+            np.array(
+                [
+                    (xs.min() + xs.max() + 1) / 2,
+                    (ys.min() + ys.max() + 1) / 2,
+                    xs.max() + 1 - xs.min(),
+                    ys.max() + 1 - ys.min(),
+                ]
+            )
+            / 96
+        )
         np.testing.assert_allclose([cx, cy, w, h], expected, atol=1e-6)
         assert 0 <= int(k) < len(SHAPE_CLASSES) and k == int(k)
 
@@ -78,7 +88,9 @@ def test_reuse_and_refuse_to_overwrite(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
 
 
-@pytest.mark.parametrize("kwargs,word", [({"classes": ("hexagon",)}, "hexagon"), ({"n_train": 0}, "n_train=0"), ({"imgsz": 8}, "imgsz=8")])
+@pytest.mark.parametrize(
+    "kwargs,word", [({"classes": ("hexagon",)}, "hexagon"), ({"n_train": 0}, "n_train=0"), ({"imgsz": 8}, "imgsz=8")]
+)
 def test_bad_arguments(tmp_path, kwargs, word):
     with pytest.raises(ValueError, match=word):
         generate_shapes_dataset(tmp_path / "x", **kwargs)

@@ -15,10 +15,23 @@ def trained_run(tmp_path_factory, shapes_data) -> Path:
     """
     work = tmp_path_factory.mktemp("work")
     run_cmd(
-        ["yolo", "train", "model=yolov5n-dsconv.yaml", f"data={shapes_data}", "epochs=2", "imgsz=64",
-         "batch=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train", "seed=0"],
+        [
+            "yolo",
+            "train",
+            "model=yolov5n-dsconv.yaml",
+            f"data={shapes_data}",
+            "epochs=2",
+            "imgsz=64",
+            "batch=8",
+            "workers=0",
+            "device=cpu",
+            "plots=False",
+            f"project={work / 'runs'}",
+            "name=train",
+            "seed=0",
+        ],
         cwd=work,
-    )  # fmt: skip
+    )
     run = work / "runs" / "train"
     assert (run / "weights" / "best.pt").is_file() and (run / "weights" / "last.pt").is_file()
     return run

@@ -1,12 +1,13 @@
-"""The plain `yolo` command with a dsconv model, each step in a fresh process (DESIGN.md §5)."""
+"""The plain `yolo` command with a dsconv model, each step in a fresh process (docs/design.md, sections 5 and 6)."""
 
 import csv
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
-from helpers import MODEL_YAMLS, run_cmd, run_python
+from helpers import MODEL_YAMLS, TINY_TRAIN, run_cmd, run_python
 
 LOAD_CHECK = """
 import sys
@@ -28,20 +29,40 @@ def test_hook_switched_off_plain_yolo_fails_with_keyerror(tmp_path, shapes_data)
     # Ultralytics' own path unscaling before the parser is reached (without the plugin nothing retries it).
     shutil.copy(MODEL_YAMLS / "yolov5-dsconv.yaml", tmp_path / "yolov5-dsconv.yaml")
     proc = run_cmd(
-        ["yolo", "train", "model=yolov5n-dsconv.yaml", f"data={shapes_data}", "epochs=1", "imgsz=64",
-         "workers=0", f"project={tmp_path}", "name=off"],
-        env={"YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path, check=False, timeout=300,
-    )  # fmt: skip
+        [
+            "yolo",
+            "train",
+            "model=yolov5n-dsconv.yaml",
+            f"data={shapes_data}",
+            "epochs=1",
+            "imgsz=64",
+            "workers=0",
+            f"project={tmp_path}",
+            "name=off",
+        ],
+        env={"YOLO_DSCONV_HOOK": "0"},
+        cwd=tmp_path,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "KeyError: 'ExpandConv'" in proc.stderr + proc.stdout
 
 
 def test_passthrough_with_hook_off(tmp_path, shapes_data):
     proc = run_cmd(
-        ["yolo-dsconv", "train", "model=yolov5n-dsconv.yaml", f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8",
-         "workers=0", "plots=False", "val=False", f"project={tmp_path}", "name=pt"],
-        env={"YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            "yolo-dsconv",
+            "train",
+            "model=yolov5n-dsconv.yaml",
+            f"data={shapes_data}",
+            *TINY_TRAIN,
+            f"project={tmp_path}",
+            "name=pt",
+        ],
+        env={"YOLO_DSCONV_HOOK": "0"},
+        cwd=tmp_path,
+    )
     assert (tmp_path / "pt" / "weights" / "last.pt").is_file(), proc.stdout[-2000:]
     assert "yolo_dsconv.modules.expand_conv.ExpandConv" in proc.stdout + proc.stderr
 
@@ -53,25 +74,62 @@ def test_checkpoint_loads_in_fresh_interpreter_without_import(trained_run):
 
 
 def test_checkpoint_loads_under_safe_load(trained_run):
-    out = run_python(LOAD_CHECK.format(path=str(trained_run / "weights" / "best.pt")), env={"ULTRALYTICS_SAFE_LOAD": "1"})
+    out = run_python(
+        LOAD_CHECK.format(path=str(trained_run / "weights" / "best.pt")), env={"ULTRALYTICS_SAFE_LOAD": "1"}
+    )
     assert out.stdout.split()[-2:] == ["ExpandConv", "True"]
 
 
 def test_yolo_val_and_predict_from_checkpoint(trained_run, shapes_data, tmp_path):
     best = trained_run / "weights" / "best.pt"
-    val = run_cmd(["yolo", "val", f"model={best}", f"data={shapes_data}", "imgsz=64", "batch=8", "workers=0",
-                   f"project={tmp_path}", "name=val", "plots=False"], cwd=tmp_path)  # fmt: skip
+    val = run_cmd(
+        [
+            "yolo",
+            "val",
+            f"model={best}",
+            f"data={shapes_data}",
+            "imgsz=64",
+            "batch=8",
+            "workers=0",
+            f"project={tmp_path}",
+            "name=val",
+            "plots=False",
+        ],
+        cwd=tmp_path,
+    )
     assert "all" in val.stdout + val.stderr
     source = shapes_data.parent / "images" / "val"
-    run_cmd(["yolo", "predict", f"model={best}", f"source={source}", "imgsz=64", "save_txt=True", "conf=0.001",
-             f"project={tmp_path}", "name=pred"], cwd=tmp_path)  # fmt: skip
+    run_cmd(
+        [
+            "yolo",
+            "predict",
+            f"model={best}",
+            f"source={source}",
+            "imgsz=64",
+            "save_txt=True",
+            "conf=0.001",
+            f"project={tmp_path}",
+            "name=pred",
+        ],
+        cwd=tmp_path,
+    )
     saved = sorted(p.stem for p in (tmp_path / "pred").glob("*.jpg"))
     assert saved == sorted(p.stem for p in source.glob("*.png"))
 
 
 def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
-    run_cmd(["yolo", "train", f"model={trained_run / 'weights' / 'best.pt'}", f"data={shapes_data}", "epochs=1",
-             "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False", f"project={tmp_path}", "name=ft"], cwd=tmp_path)  # fmt: skip
+    run_cmd(
+        [
+            "yolo",
+            "train",
+            f"model={trained_run / 'weights' / 'best.pt'}",
+            f"data={shapes_data}",
+            *TINY_TRAIN,
+            f"project={tmp_path}",
+            "name=ft",
+        ],
+        cwd=tmp_path,
+    )
     out = run_python(LOAD_CHECK.format(path=str(tmp_path / "ft" / "weights" / "last.pt"))).stdout.split()
     assert out[-2:] == ["ExpandConv", "True"]
 
@@ -89,7 +147,9 @@ model.train(data={data!r}, epochs=3, imgsz=64, batch=8, workers=0, plots=False, 
 
 
 def test_resume_after_interrupted_run(tmp_path, shapes_data):
-    code = INTERRUPTED_TRAIN.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path))
+    code = INTERRUPTED_TRAIN.format(
+        cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)
+    )
     assert run_python(code, check=False).returncode == 3
     last = tmp_path / "r" / "weights" / "last.pt"
     assert last.is_file()
@@ -105,7 +165,8 @@ DDP_PARENT = """
 import yolo_dsconv
 from ultralytics.models.yolo.detect import DetectionTrainer
 from ultralytics.utils.dist import generate_ddp_file
-trainer = DetectionTrainer(overrides=dict(model={cfg!r}, data={data!r}, epochs=1, imgsz=64, workers=0, project={project!r}, name="ddp"))
+overrides = dict(model={cfg!r}, data={data!r}, epochs=1, imgsz=64, workers=0, project={project!r}, name="ddp")
+trainer = DetectionTrainer(overrides=overrides)
 print(generate_ddp_file(trainer))
 """
 
@@ -118,14 +179,21 @@ def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook):
         env={"YOLO_DSCONV_HOOK": "0"},
     )
     file = parent.stdout.strip().splitlines()[-1]
-    text = open(file).read()
+    text = Path(file).read_text()
     assert "trainer.train()" in text
     worker = tmp_path / "worker.py"
-    worker.write_text(text.replace("trainer.train()", "trainer.setup_model(); print('BUILT', type(trainer.model.model[10]).__name__)"))
+    worker.write_text(
+        text.replace("trainer.train()", "trainer.setup_model(); print('BUILT', type(trainer.model.model[10]).__name__)")
+    )
     import subprocess
 
-    proc = subprocess.run([sys.executable, str(worker)], capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "YOLO_DSCONV_HOOK": hook})  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(worker)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "YOLO_DSCONV_HOOK": hook},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "BUILT ExpandConv" in proc.stdout
 
@@ -161,8 +229,10 @@ def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
     x = torch.rand(1, 3, 64, 64)
     np.save(tmp_path / "x.npy", x.numpy())
     o1, o2 = tmp_path / "onnx.npy", tmp_path / "ts.npy"
-    out = run_python(EXPORTED.format(x=str(tmp_path / "x.npy"), onnx=str(onnx), ts=str(ts), o1=str(o1), o2=str(o2)),
-                     env={"YOLO_DSCONV_HOOK": "0"})  # fmt: skip
+    out = run_python(
+        EXPORTED.format(x=str(tmp_path / "x.npy"), onnx=str(onnx), ts=str(ts), o1=str(o1), o2=str(o2)),
+        env={"YOLO_DSCONV_HOOK": "0"},
+    )
     assert out.stdout.split()[-1] == "NOT-IMPORTABLE"
     model = YOLO(best).model.float().fuse(verbose=False).eval()
     with torch.no_grad():
@@ -193,8 +263,12 @@ def test_dynamic_onnx_export_matches_pruned_eager_at_several_sizes(trained_run, 
     shapes = [(64, 64), (96, 160), (256, 256), (32, 320)]  # P5 maps 2×2 … 8×8: pruning differs per size in eager
     for i, (h, w) in enumerate(shapes):
         np.save(tmp_path / f"x{i}.npy", torch.rand(1, 3, h, w).numpy())
-    run_python(DYNAMIC.format(onnx=str(best.with_suffix(".onnx")), shapes=shapes, x=str(tmp_path / "x{}.npy"),
-                              o=str(tmp_path / "o{}.npy")), env={"YOLO_DSCONV_HOOK": "0"})  # fmt: skip
+    run_python(
+        DYNAMIC.format(
+            onnx=str(best.with_suffix(".onnx")), shapes=shapes, x=str(tmp_path / "x{}.npy"), o=str(tmp_path / "o{}.npy")
+        ),
+        env={"YOLO_DSCONV_HOOK": "0"},
+    )
     model = YOLO(best).model.float().fuse(verbose=False).eval()
     for i, _ in enumerate(shapes):
         with torch.no_grad():

@@ -1,4 +1,4 @@
-"""ExpandConv against its specification (DESIGN.md §2)."""
+"""ExpandConv against its specification (docs/design.md, "The module")."""
 
 import pytest
 import torch
@@ -25,7 +25,9 @@ def test_closed_form_parameter_count(c1, c2, kw):
     m = ExpandConv(c1, c2, **kw)
     k = kw.get("k", (5, 7, 9))
     k = (k,) if isinstance(k, int) else k
-    assert sum(p.numel() for p in m.parameters()) == expandconv_params(c1, c2, k, kw.get("e", 0.5), kw.get("dense", True))
+    assert sum(p.numel() for p in m.parameters()) == expandconv_params(
+        c1, c2, k, kw.get("e", 0.5), kw.get("dense", True)
+    )
 
 
 def test_structure_defaults():

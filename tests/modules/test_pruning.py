@@ -11,7 +11,19 @@ from yolo_dsconv.modules.pruning import kept_half_taps
 SIZES = [(1, 1), (1, 9), (9, 1), (2, 3), (8, 8), (10, 10), (13, 7), (20, 20), (40, 40), (27, 64)]
 
 
-@pytest.mark.parametrize("k,d,size,m", [(9, 9, 20, 2), (7, 7, 20, 2), (5, 5, 20, 2), (9, 9, 8, 0), (9, 9, 10, 1), (5, 1, 1, 0), (5, 1, 3, 2), (3, 1, 1, 0)])
+@pytest.mark.parametrize(
+    "k,d,size,m",
+    [
+        (9, 9, 20, 2),
+        (7, 7, 20, 2),
+        (5, 5, 20, 2),
+        (9, 9, 8, 0),
+        (9, 9, 10, 1),
+        (5, 1, 1, 0),
+        (5, 1, 3, 2),
+        (3, 1, 1, 0),
+    ],
+)
 def test_kept_half_taps(k, d, size, m):
     assert kept_half_taps(k, d, size) == m
 

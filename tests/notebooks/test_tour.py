@@ -23,7 +23,9 @@ def test_notebook_executes_in_small_setting(tmp_path):
     os.environ["EXPANDCONV_TOUR_SMALL"] = "1"
     os.environ["EXPANDCONV_TOUR_DIR"] = str(tmp_path)
     try:
-        NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+        NotebookClient(
+            nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
     finally:
         del os.environ["EXPANDCONV_TOUR_SMALL"], os.environ["EXPANDCONV_TOUR_DIR"]
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -11,7 +11,7 @@ import sysconfig
 
 import pytest
 
-from helpers import MODEL_YAMLS, REPO
+from helpers import MODEL_YAMLS, REPO, bare_venv
 from yolo_dsconv.compat import _BELOW, _LOWEST
 
 pytestmark = pytest.mark.slow
@@ -19,15 +19,27 @@ pytestmark = pytest.mark.slow
 
 def overlay(tmp_path, version):
     env_dir = tmp_path / f"u{version}"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    py = env_dir / "bin" / "python"
-    purelib = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
-    with open(f"{purelib}/shared.pth", "w") as f:  # the checkout, then this venv's packages (torch, ...)
-        f.write(f"{REPO}\n{sysconfig.get_paths()['purelib']}\n")
+    # the checkout, then this venv's packages (torch, ...)
+    py, purelib = bare_venv(env_dir, [str(REPO), sysconfig.get_paths()["purelib"]])
     with open(f"{purelib}/yolo_dsconv.pth", "w") as f:
         f.write((REPO / "yolo_dsconv.pth").read_text())
     # with its dependencies: pip sees the shared packages as installed, so it adds only what this release lacks
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "-c", str(REPO / "constraints.txt"), f"ultralytics=={version}"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "-c",
+            str(REPO / "constraints.txt"),
+            f"ultralytics=={version}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return py
 
 
@@ -45,7 +57,8 @@ x = torch.randn(1, 3, 64, 96)
 stock.train(); ds.train()
 assert [f.shape for f in stock(x)["feats"]] == [f.shape for f in ds(x)["feats"]]
 model = YOLO({cfg!r})
-model.train(data={data!r}, epochs=1, imgsz=64, batch=8, workers=0, plots=False, val=False, project={project!r}, name="v")
+model.train(data={data!r}, epochs=1, imgsz=64, batch=8, workers=0, plots=False, val=False, project={project!r},
+            name="v")
 print("RELOADED", type(YOLO(model.trainer.last).model.model[10]).__name__, ultralytics.__version__)
 """
 
@@ -53,7 +66,11 @@ print("RELOADED", type(YOLO(model.trainer.last).model.model[10]).__name__, ultra
 @pytest.mark.parametrize("version", sorted({".".join(map(str, _LOWEST))} | {"8.4.190"}))
 def test_range_ends_register_build_train_reload(tmp_path, version, shapes_data):
     py = overlay(tmp_path, version)
-    out = run(py, CHECK.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)), tmp_path)
+    out = run(
+        py,
+        CHECK.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)),
+        tmp_path,
+    )
     assert f"RELOADED ExpandConv {version}" in out.stdout, out.stderr[-3000:]
 
 

@@ -42,7 +42,11 @@ def test_graft_builds_with_stock_output_shapes(family, scale):
     p = new_d["dsconv_inserted"]
     assert p == [10] and isinstance(new.model[10], ExpandConv)
     # the new layer's output reaches the head: some later layer reads it
-    readers = [m.i for m in new.model[11:] if (m.f == -1 and m.i == 11) or (isinstance(m.f, list) and 10 in [m.i + j if j < 0 else j for j in m.f])]
+    readers = [
+        m.i
+        for m in new.model[11:]
+        if (m.f == -1 and m.i == 11) or (isinstance(m.f, list) and 10 in [m.i + j if j < 0 else j for j in m.f])
+    ]
     assert readers, "nothing reads the inserted layer"
     # every renumbered index points at the layer type it pointed at before (or at ExpandConv where SPPF was read)
     old_rows, new_rows = rows(stock_d), rows(new_d)
@@ -85,9 +89,17 @@ def test_scales_and_comments_kept_and_index_comments_renumbered():
 
 
 def test_stacking_and_relative_indices():
-    d = {"nc": 2, "backbone": [[-1, 1, "Conv", [16, 3, 2]], [-1, 1, "Conv", [32, 3, 2]], [-1, 1, "SPPF", [32, 5]],
-                               [-1, 1, "Conv", [32, 1]], [[-3, -1], 1, "Concat", [1]]],
-         "head": [[[1, 4], 1, "Detect", ["nc"]]]}  # fmt: skip
+    d = {
+        "nc": 2,
+        "backbone": [
+            [-1, 1, "Conv", [16, 3, 2]],
+            [-1, 1, "Conv", [32, 3, 2]],
+            [-1, 1, "SPPF", [32, 5]],
+            [-1, 1, "Conv", [32, 1]],
+            [[-3, -1], 1, "Concat", [1]],
+        ],
+        "head": [[[1, 4], 1, "Detect", ["nc"]]],
+    }
     g = graft(d)
     assert rows(g)[5][0] == [-4, -1]  # -3 reached layer 1 before; one step longer now
     assert g["dsconv_inserted"] == [3]
@@ -119,7 +131,15 @@ def test_bad_input_errors(kwargs, word):
 
 def test_ambiguous_anchor_and_unreadable_yaml(tmp_path):
     two = tmp_path / "two.yaml"
-    two.write_text(yaml.safe_dump({"nc": 1, "backbone": [[-1, 1, "SPPF", [8, 5]], [-1, 1, "SPPF", [8, 5]]], "head": [[[1], 1, "Detect", ["nc"]]]}))
+    two.write_text(
+        yaml.safe_dump(
+            {
+                "nc": 1,
+                "backbone": [[-1, 1, "SPPF", [8, 5]], [-1, 1, "SPPF", [8, 5]]],
+                "head": [[[1], 1, "Detect", ["nc"]]],
+            }
+        )
+    )
     with pytest.raises(GraftError, match=r"anchor SPPF is ambiguous, it occurs at layers \[0, 1\]"):
         graft(two)
     bad = tmp_path / "bad.yaml"
@@ -162,5 +182,5 @@ def _sppf_yamls():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _sppf_yamls(), ids=lambda p: p.name)
 def test_every_sppf_family_grafts_and_builds(path, tmp_path):
-    out, result = graft_file(path, out=tmp_path / path.name.replace(".yaml", "-dsconv.yaml"))  # build-checked
+    _, result = graft_file(path, out=tmp_path / path.name.replace(".yaml", "-dsconv.yaml"))  # build-checked
     assert result.data["dsconv_inserted"] == [result.index] and rows(result.data)[result.index][2] == "ExpandConv"

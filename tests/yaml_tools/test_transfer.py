@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from helpers import MODEL_YAMLS, run_cmd, run_python
+from helpers import MODEL_YAMLS, TINY_TRAIN, run_cmd, run_python
 from yolo_dsconv.yaml_tools import map_stock_index
 
 
@@ -17,8 +17,18 @@ def test_map_stock_index():
 def stock_last(tmp_path_factory, shapes_data):
     """last.pt of a stock yolov5n trained one tiny epoch with the plain `yolo` command (no download)."""
     work = tmp_path_factory.mktemp("stock")
-    run_cmd(["yolo", "train", "model=yolov5n.yaml", f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8",
-             "workers=0", "plots=False", "val=False", f"project={work}", "name=s"], cwd=work)  # fmt: skip
+    run_cmd(
+        [
+            "yolo",
+            "train",
+            "model=yolov5n.yaml",
+            f"data={shapes_data}",
+            *TINY_TRAIN,
+            f"project={work}",
+            "name=s",
+        ],
+        cwd=work,
+    )
     return work / "s" / "weights" / "last.pt"
 
 
@@ -32,7 +42,8 @@ dst = DetectionModel({cfg!r}, nc=4, verbose=False)
 dst.load(src)
 sd, inserted = dst.state_dict(), dst.yaml["dsconv_inserted"]
 mismatch = [k for k, v in src.float().state_dict().items()
-            if not torch.equal(v, sd[re.sub(r"^model\\.(\\d+)\\.", lambda m: f"model.{{map_stock_index(int(m.group(1)), inserted)}}.", k)])]
+            if not torch.equal(v, sd[re.sub(r"^model\\.(\\d+)\\.",
+                                            lambda m: f"model.{{map_stock_index(int(m.group(1)), inserted)}}.", k)])]
 new = sum(1 for k in sd if k.startswith("model.10."))
 print("RESULT", len(mismatch), new, len(sd), isinstance(dst.model[10], ExpandConv))
 """
@@ -50,8 +61,18 @@ def test_stock_checkpoint_transfers_every_tensor_but_the_new_layer(stock_last):
 
 
 def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
-    proc = run_cmd(["yolo", "train", f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}", f"pretrained={stock_last}",
-                    f"data={shapes_data}", "epochs=1", "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False",
-                    f"project={tmp_path}", "name=ft"], cwd=tmp_path)  # fmt: skip
+    proc = run_cmd(
+        [
+            "yolo",
+            "train",
+            f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}",
+            f"pretrained={stock_last}",
+            f"data={shapes_data}",
+            *TINY_TRAIN,
+            f"project={tmp_path}",
+            "name=ft",
+        ],
+        cwd=tmp_path,
+    )
     x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
     assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)

@@ -28,7 +28,7 @@ def mass_square_side(erf: np.ndarray, fraction: float) -> int:
     if total <= 0:
         return 0
     ys, xs = np.indices(erf.shape)
-    cy, cx = int(round((ys * erf).sum() / total)), int(round((xs * erf).sum() / total))
+    cy, cx = round(float((ys * erf).sum() / total)), round(float((xs * erf).sum() / total))
     for half in range(max(erf.shape)):
         window = erf[max(cy - half, 0) : cy + half + 1, max(cx - half, 0) : cx + half + 1]
         if window.sum() >= fraction * total * (1 - 1e-9):
@@ -48,8 +48,13 @@ def default_layer(model: nn.Module) -> int:
 
 
 def compute_erf(
-    model: nn.Module, imgsz: int = 256, layer: int | None = None, samples: int = 8, images: torch.Tensor | None = None,
-    seed: int = 0, name: str = "",
+    model: nn.Module,
+    imgsz: int = 256,
+    layer: int | None = None,
+    samples: int = 8,
+    images: torch.Tensor | None = None,
+    seed: int = 0,
+    name: str = "",
 ) -> ERFResult:
     """ERF of the centre unit of `layer`'s output (summed over channels) for `samples` inputs.
 
@@ -60,7 +65,7 @@ def compute_erf(
         samples: number of random inputs (uniform [0, 1]) when `images` is None.
         images: N×3×H×W inputs to use instead (e.g. dataset images).
         seed: random seed for the inputs.
-    """  # fmt: skip
+    """
     model = model.float().eval()
     layers = _layers(model)
     layer = default_layer(model) if layer is None else layer
@@ -90,7 +95,9 @@ def compute_erf(
     finally:
         handle.remove()
     erf = (acc / acc.sum()).numpy() if acc.sum() > 0 else acc.numpy()
-    return ERFResult(name, layer if layer >= 0 else len(layers) + layer, erf, mass_square_side(erf, 0.5), mass_square_side(erf, 0.9))
+    return ERFResult(
+        name, layer if layer >= 0 else len(layers) + layer, erf, mass_square_side(erf, 0.5), mass_square_side(erf, 0.9)
+    )
 
 
 def plot_erfs(results: list[ERFResult], path: str, panel: float = 4.0, dpi: int = 100) -> str:

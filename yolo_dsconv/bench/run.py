@@ -34,7 +34,9 @@ def _input(shape, device, dtype, channels_last: bool, requires_grad: bool = Fals
     return x.requires_grad_(requires_grad)
 
 
-def bench_module(shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32, channels_last=False, batch=1) -> list[dict]:
+def bench_module(
+    shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32, channels_last=False, batch=1
+) -> list[dict]:
     """Forward (no grad, eval) median time of each module variant at each (channels, side) shape."""
     device = torch.device(device)
     rows = []
@@ -42,19 +44,30 @@ def bench_module(shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32,
         variants = {k: _prepare(m, device, dtype, channels_last) for k, m in module_variants(c).items()}
         x = _input((batch, c, s, s), device, dtype, channels_last)
         with torch.inference_mode():
-            t = interleaved_medians({k: (lambda m=m, x=x: m(x)) for k, m in variants.items()}, rounds=rounds, sync=_sync(device))
-        rows += [{"part": "module fwd", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()]
+            t = interleaved_medians(
+                {k: (lambda m=m, x=x: m(x)) for k, m in variants.items()}, rounds=rounds, sync=_sync(device)
+            )
+        rows += [
+            {"part": "module fwd", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()
+        ]
     return rows
 
 
-def bench_train_step(shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.float32, channels_last=False, batch=8) -> list[dict]:
+def bench_train_step(
+    shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.float32, channels_last=False, batch=8
+) -> list[dict]:
     """Forward + backward (train mode, unfused) median time of the trainable variants."""
     device = torch.device(device)
     rows = []
     for c, s in shapes:
         variants = module_variants(c)
         keep = ["ExpandConv unfused pruned", "ExpandConv unfused unpruned", "SPPF fused"]
-        mods = {k.replace(" unfused", "").replace(" fused", ""): _prepare(copy.deepcopy(variants[k]), device, dtype, channels_last).train() for k in keep}
+        mods = {
+            k.replace(" unfused", "").replace(" fused", ""): _prepare(
+                copy.deepcopy(variants[k]), device, dtype, channels_last
+            ).train()
+            for k in keep
+        }
         from ..modules import ExpandConv
 
         mods["ExpandConv dense=False"] = _prepare(ExpandConv(c, c, dense=False), device, dtype, channels_last).train()
@@ -63,12 +76,18 @@ def bench_train_step(shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.floa
         def step(m, x=x):
             m(x).sum().backward()
 
-        t = interleaved_medians({k: (lambda m=m: step(m)) for k, m in mods.items()}, rounds=rounds, warmup=2, sync=_sync(device))
-        rows += [{"part": "train step", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()]
+        t = interleaved_medians(
+            {k: (lambda m=m: step(m)) for k, m in mods.items()}, rounds=rounds, warmup=2, sync=_sync(device)
+        )
+        rows += [
+            {"part": "train step", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()
+        ]
     return rows
 
 
-def bench_model(scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=torch.float32, channels_last=False) -> list[dict]:
+def bench_model(
+    scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=torch.float32, channels_last=False
+) -> list[dict]:
     """Whole model (fused, eval, batch 1): stock yolov5{scale} vs yolov5{scale}-dsconv, params, GFLOPs, latency."""
     from ultralytics.nn.tasks import DetectionModel
 
@@ -86,12 +105,20 @@ def bench_model(scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=to
         for size in sizes:
             x = _input((1, 3, size, size), device, dtype, channels_last)
             with torch.inference_mode():
-                t = interleaved_medians({k: (lambda m=m, x=x: m(x)) for k, m in models.items()}, rounds=rounds, sync=_sync(device))
+                t = interleaved_medians(
+                    {k: (lambda m=m, x=x: m(x)) for k, m in models.items()}, rounds=rounds, sync=_sync(device)
+                )
             for k, m in models.items():
-                rows.append({
-                    "part": "model fwd", "shape": f"1x3x{size}x{size}", "variant": k, "ms": t[k] * 1e3,
-                    "params": sum(p.numel() for p in m.parameters()), "gflops": count_flops(m, size) / 1e9,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "part": "model fwd",
+                        "shape": f"1x3x{size}x{size}",
+                        "variant": k,
+                        "ms": t[k] * 1e3,
+                        "params": sum(p.numel() for p in m.parameters()),
+                        "gflops": count_flops(m, size) / 1e9,
+                    }
+                )
     return rows
 
 
@@ -100,7 +127,9 @@ def bench_startup(rounds=30) -> list[dict]:
     import os
 
     def launch(flag):
-        return lambda: subprocess.run([sys.executable, "-c", "pass"], env={**os.environ, "YOLO_DSCONV_HOOK": flag}, check=True)
+        return lambda: subprocess.run(
+            [sys.executable, "-c", "pass"], env={**os.environ, "YOLO_DSCONV_HOOK": flag}, check=True
+        )
 
     t = interleaved_medians({"hook on": launch("1"), "hook off": launch("0")}, rounds=rounds, warmup=3)
     return [{"part": "python -c pass", "shape": "-", "variant": k, "ms": v * 1e3} for k, v in t.items()]
@@ -108,8 +137,14 @@ def bench_startup(rounds=30) -> list[dict]:
 
 def environment(device: str) -> dict:
     """What the numbers were measured on."""
-    info = {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine(), "device": device, "time": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
+    info = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+        "device": device,
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     if device.startswith("cuda") and torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name()
     return info

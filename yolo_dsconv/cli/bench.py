@@ -6,13 +6,9 @@ import csv
 import json
 from pathlib import Path
 
-from .args import CLIError, parse_kv
+from .args import CLIError, defaults_of, parse_kv
 from .table import format_table
 
-DEFAULTS = {
-    "device": "cpu", "threads": 2, "dtype": "fp32", "channels_last": False, "parts": "module,train,model,startup",
-    "rounds": 30, "out": "bench_results", "quick": False,
-}  # fmt: skip
 PARTS = ("module", "train", "model", "startup")
 DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
@@ -35,43 +31,63 @@ def targets(rows: list[dict]) -> list[list]:
         r = _ratio(rows, "train step", f"8x512x{s}x{s}", "ExpandConv pruned", "ExpandConv unpruned")
         if r is not None:
             out.append([f"pruned / unpruned train step 8x512x{s}x{s}", r, limit])
-    stock = next((x for x in rows if x["part"] == "model fwd" and x["variant"] == "yolov5s" and x["shape"].endswith("640")), None)
-    ds = next((x for x in rows if x["part"] == "model fwd" and x["variant"] == "yolov5s-dsconv" and x["shape"].endswith("640")), None)
+    stock = next(
+        (x for x in rows if x["part"] == "model fwd" and x["variant"] == "yolov5s" and x["shape"].endswith("640")), None
+    )
+    ds = next(
+        (
+            x
+            for x in rows
+            if x["part"] == "model fwd" and x["variant"] == "yolov5s-dsconv" and x["shape"].endswith("640")
+        ),
+        None,
+    )
     if stock and ds:
-        out.append(["yolov5s-dsconv / yolov5s latency at 640", ds["ms"] / stock["ms"], ds["gflops"] / stock["gflops"] + 0.01])
+        out.append(
+            ["yolov5s-dsconv / yolov5s latency at 640", ds["ms"] / stock["ms"], ds["gflops"] / stock["gflops"] + 0.01]
+        )
     return [[name, f"{v:.3f}", f"≤ {lim:.3f}", "met" if v <= lim else "MISSED"] for name, v, lim in out]
 
 
-def run(argv: list[str]) -> int:
+def bench(
+    device: str = "cpu",
+    threads: int = 2,
+    dtype: str = "fp32",
+    channels_last: bool = False,
+    parts: str = ",".join(PARTS),
+    rounds: int = 30,
+    out: str = "bench_results",
+    quick: bool = False,
+) -> int:
     """Run the chosen benchmark parts, print the tables, write CSV/JSON under `out`."""
-    args = parse_kv("bench", argv, DEFAULTS)
-    parts = [p for p in str(args["parts"]).split(",") if p]
-    bad = [p for p in parts if p not in PARTS]
-    if bad or not parts:
-        raise CLIError(f"yolo-dsconv bench: parts={args['parts']!r} is invalid, expected a comma list of {', '.join(PARTS)}")
-    if args["dtype"] not in DTYPES:
-        raise CLIError(f"yolo-dsconv bench: dtype={args['dtype']!r} is invalid, expected one of {', '.join(DTYPES)}")
+    chosen = [p for p in str(parts).split(",") if p]
+    if not chosen or any(p not in PARTS for p in chosen):
+        raise CLIError(f"yolo-dsconv bench: parts={parts!r} is invalid, expected a comma list of {', '.join(PARTS)}")
+    if dtype not in DTYPES:
+        raise CLIError(f"yolo-dsconv bench: dtype={dtype!r} is invalid, expected one of {', '.join(DTYPES)}")
     import torch
 
-    from ..bench import run as bench
+    from ..bench import run as bench_run
 
-    torch.set_num_threads(int(args["threads"]))
-    dtype = getattr(torch, DTYPES[args["dtype"]])
-    kw = {"device": str(args["device"]), "dtype": dtype, "channels_last": bool(args["channels_last"])}
-    rounds = int(args["rounds"])
-    quick = bool(args["quick"])
-    shapes = [(16, 8), (16, 3)] if quick else bench.P5_SHAPES
+    torch.set_num_threads(int(threads))
+    device = str(device)
+    kw = {"device": device, "dtype": getattr(torch, DTYPES[dtype]), "channels_last": bool(channels_last)}
+    rounds = int(rounds)
+    quick = bool(quick)
+    shapes = [(16, 8), (16, 3)] if quick else bench_run.P5_SHAPES
     rows = []
-    if "module" in parts:
-        rows += bench.bench_module(shapes, rounds=rounds, **kw)
-    if "train" in parts:
-        rows += bench.bench_train_step(shapes, rounds=max(3, rounds // 2), batch=2 if quick else 8, **kw)
-    if "model" in parts:
-        rows += bench.bench_model("n" if quick else "ns", (64,) if quick else (320, 640), rounds=max(3, rounds // 2), **kw)
-    if "startup" in parts:
-        rows += bench.bench_startup(rounds=rounds)
-    env = bench.environment(str(args["device"]))
-    env.update({"dtype": args["dtype"], "channels_last": bool(args["channels_last"]), "rounds": rounds})
+    if "module" in chosen:
+        rows += bench_run.bench_module(shapes, rounds=rounds, **kw)
+    if "train" in chosen:
+        rows += bench_run.bench_train_step(shapes, rounds=max(3, rounds // 2), batch=2 if quick else 8, **kw)
+    if "model" in chosen:
+        rows += bench_run.bench_model(
+            "n" if quick else "ns", (64,) if quick else (320, 640), rounds=max(3, rounds // 2), **kw
+        )
+    if "startup" in chosen:
+        rows += bench_run.bench_startup(rounds=rounds)
+    env = bench_run.environment(device)
+    env.update({"dtype": dtype, "channels_last": bool(channels_last), "rounds": rounds})
     refs = {"module fwd": "1x1 convs alone (fused)", "train step": "ExpandConv unpruned", "python -c pass": "hook off"}
     table = []
     for r in rows:
@@ -79,17 +95,27 @@ def run(argv: list[str]) -> int:
         ratio = _ratio(rows, r["part"], r["shape"], r["variant"], ref)
         r["ratio"] = ratio
         r["ratio_to"] = ref
-        table.append([r["part"], r["shape"], r["variant"], f"{r['ms']:.3f}", f"{ratio:.3f}" if ratio is not None else "-", ref,
-                      f"{r['params']:,}" if "params" in r else "", f"{r['gflops']:.2f}" if "gflops" in r else ""])  # fmt: skip
+        table.append(
+            [
+                r["part"],
+                r["shape"],
+                r["variant"],
+                f"{r['ms']:.3f}",
+                "-" if ratio is None else f"{ratio:.3f}",
+                ref,
+                f"{r['params']:,}" if "params" in r else "",
+                f"{r['gflops']:.2f}" if "gflops" in r else "",
+            ]
+        )
     print(f"\nyolo-dsconv bench ({', '.join(f'{k}={v}' for k, v in env.items())}); medians of interleaved runs")
     print(format_table(["part", "shape", "variant", "median ms", "ratio", "ratio to", "params", "GFLOPs"], table))
     met = targets(rows)
     if met:
         print("\nTargets")
         print(format_table(["target", "measured", "limit", ""], met))
-    out = Path(str(args["out"]))
+    out = Path(str(out))
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"bench_{args['device'].replace(':', '')}_{args['dtype']}{'_cl' if args['channels_last'] else ''}"
+    stem = f"bench_{device.replace(':', '')}_{dtype}{'_cl' if channels_last else ''}"
     with open(out / f"{stem}.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["part", "shape", "variant", "ms", "ratio", "ratio_to", "params", "gflops"])
         w.writeheader()
@@ -97,3 +123,8 @@ def run(argv: list[str]) -> int:
     (out / f"{stem}.json").write_text(json.dumps({"environment": env, "rows": rows, "targets": met}, indent=1))
     print(f"\nwritten: {out / stem}.csv, {out / stem}.json")
     return 0
+
+
+def run(argv: list[str]) -> int:
+    """`yolo-dsconv bench key=value ...`."""
+    return bench(**parse_kv("bench", argv, defaults_of(bench)))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from .args import parse_kv
-
-DEFAULTS = {"out": "shapes", "n_train": 96, "n_val": 32, "imgsz": 128, "max_objects": 3, "seed": 0}
+from .args import defaults_of, parse_kv
 
 
 def run(argv: list[str]) -> int:
-    """Generate the dataset; prints the data.yaml path."""
+    """Generate the dataset (keys: the parameters of `generate_shapes_dataset`); prints the data.yaml path."""
     from ..data import generate_shapes_dataset
 
-    args = parse_kv("dataset", argv, DEFAULTS)
-    print(generate_shapes_dataset(**args))
+    print(generate_shapes_dataset(**parse_kv("dataset", argv, defaults_of(generate_shapes_dataset))))
     return 0

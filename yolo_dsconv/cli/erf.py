@@ -1,13 +1,11 @@
-"""`yolo-dsconv erf model=<yaml or .pt> [imgsz=256] [layer=N] [out=erf.png] [compare=<model>] [samples=8] [data=DIR]`."""
+"""`yolo-dsconv erf model=<yaml or .pt> [imgsz=256] [layer=N] [out=erf.png] [compare=<model>] [samples=8] ...`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .args import CLIError, parse_kv
+from .args import CLIError, check_imgsz, defaults_of, parse_kv
 from .table import format_table
-
-DEFAULTS = {"model": None, "imgsz": 256, "layer": None, "out": "erf.png", "compare": None, "samples": 8, "data": None, "seed": 0}
 
 
 def load_model(spec: str):
@@ -39,25 +37,36 @@ def dataset_images(folder: str, n: int, imgsz: int):
     return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 255
 
 
-def run(argv: list[str]) -> int:
-    """Compute and draw the ERF(s); print the 50 %/90 % square sides."""
-    args = parse_kv("erf", argv, DEFAULTS)
-    if not args["model"]:
-        raise CLIError("yolo-dsconv erf: model= is required, e.g. model=yolov5n-dsconv.yaml")
-    if not isinstance(args["imgsz"], int) or args["imgsz"] < 32 or args["imgsz"] % 32:
-        raise CLIError(f"yolo-dsconv erf: imgsz={args['imgsz']!r} is invalid, expected a multiple of 32, ≥ 32")
+def erf(
+    model: str,
+    imgsz: int = 256,
+    layer: int | None = None,
+    out: str = "erf.png",
+    compare: str | None = None,
+    samples: int = 8,
+    data: str | None = None,
+    seed: int = 0,
+) -> int:
+    """Compute and draw the ERF of `model` (and `compare`); print the 50 %/90 % square sides."""
+    check_imgsz("erf", imgsz)
     from ..analysis import compute_erf, plot_erfs
 
-    specs = [str(args["model"])] + ([str(args["compare"])] if args["compare"] else [])
-    images = dataset_images(str(args["data"]), int(args["samples"]), args["imgsz"]) if args["data"] else None
+    specs = [str(model)] + ([str(compare)] if compare else [])
+    images = dataset_images(str(data), int(samples), imgsz) if data else None
     results = []
     for spec in specs:
         try:
-            results.append(compute_erf(load_model(spec), args["imgsz"], args["layer"], int(args["samples"]), images, int(args["seed"]), Path(spec).name))
+            built = load_model(spec)
+            results.append(compute_erf(built, imgsz, layer, int(samples), images, int(seed), Path(spec).name))
         except ValueError as e:
             raise CLIError(f"yolo-dsconv erf: {e}") from e
-    out = plot_erfs(results, str(args["out"]))
-    print(format_table(["model", "layer", "50% square side (px)", "90% square side (px)"],
-                       [[r.name, r.layer, r.side50, r.side90] for r in results]))  # fmt: skip
-    print(f"written: {out}")
+    path = plot_erfs(results, str(out))
+    header = ["model", "layer", "50% square side (px)", "90% square side (px)"]
+    print(format_table(header, [[r.name, r.layer, r.side50, r.side90] for r in results]))
+    print(f"written: {path}")
     return 0
+
+
+def run(argv: list[str]) -> int:
+    """`yolo-dsconv erf key=value ...`."""
+    return erf(**parse_kv("erf", argv, defaults_of(erf)))

@@ -27,7 +27,14 @@ PASSTHROUGH = ("train", "val", "predict", "export", "track", "benchmark")
 def _commands() -> dict:
     from . import bench, dataset, demo, erf, graft, info
 
-    return {"info": info.run, "demo": demo.run, "graft": graft.run, "erf": erf.run, "dataset": dataset.run, "bench": bench.run}
+    return {
+        "info": info.run,
+        "demo": demo.run,
+        "graft": graft.run,
+        "erf": erf.run,
+        "dataset": dataset.run,
+        "bench": bench.run,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,7 +68,7 @@ def _image(rng, imgsz, classes, max_objects, min_frac, max_frac):
 
 
 def generate_shapes_dataset(
-    out: str | Path,
+    out: str | Path = "shapes",
     n_train: int = 96,
     n_val: int = 32,
     imgsz: int = 128,
@@ -96,25 +96,40 @@ def generate_shapes_dataset(
         max_frac: largest shape side as a fraction of imgsz.
     """
     params = {
-        "n_train": n_train, "n_val": n_val, "imgsz": imgsz, "classes": list(classes), "max_objects": max_objects,
-        "seed": seed, "min_frac": min_frac, "max_frac": max_frac,
-    }  # fmt: skip
+        "n_train": n_train,
+        "n_val": n_val,
+        "imgsz": imgsz,
+        "classes": list(classes),
+        "max_objects": max_objects,
+        "seed": seed,
+        "min_frac": min_frac,
+        "max_frac": max_frac,
+    }
     unknown = [c for c in classes if c not in SHAPE_CLASSES]
     if unknown or not classes:
-        raise ValueError(f"generate_shapes_dataset: classes={list(classes)!r} is invalid, expected a non-empty subset of {SHAPE_CLASSES}")
+        raise ValueError(
+            f"generate_shapes_dataset: classes={list(classes)!r} is invalid, "
+            f"expected a non-empty subset of {SHAPE_CLASSES}"
+        )
     for name in ("n_train", "n_val", "max_objects"):
         if not isinstance(params[name], int) or params[name] < 1:
-            raise ValueError(f"generate_shapes_dataset: {name}={params[name]!r} is invalid, expected a positive integer")
+            raise ValueError(
+                f"generate_shapes_dataset: {name}={params[name]!r} is invalid, expected a positive integer"
+            )
     if not isinstance(imgsz, int) or imgsz < 16:
         raise ValueError(f"generate_shapes_dataset: imgsz={imgsz!r} is invalid, expected an integer ≥ 16")
     if not 0 < min_frac <= max_frac < 1:
-        raise ValueError(f"generate_shapes_dataset: min_frac={min_frac}, max_frac={max_frac} invalid, expected 0 < min ≤ max < 1")
+        raise ValueError(
+            f"generate_shapes_dataset: min_frac={min_frac}, max_frac={max_frac} invalid, expected 0 < min ≤ max < 1"
+        )
     out = Path(out).resolve()
     manifest, data_yaml = out / _MANIFEST, out / "data.yaml"
     if manifest.is_file() and data_yaml.is_file():
         if json.loads(manifest.read_text()) == params:
             return data_yaml
-        raise FileExistsError(f"generate_shapes_dataset: {out} holds a shapes dataset made with other settings; pick another folder")
+        raise FileExistsError(
+            f"generate_shapes_dataset: {out} holds a shapes dataset made with other settings; pick another folder"
+        )
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"generate_shapes_dataset: {out} exists and is not empty; pick an empty or new folder")
     rng = np.random.default_rng(seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ("check_positive_int", "check_kernels", "check_dilations")
+__all__ = ("check_dilations", "check_kernels", "check_positive_int")
 
 
 def check_positive_int(name: str, value: object, owner: str) -> int:

@@ -11,7 +11,7 @@ from ultralytics.nn.modules.conv import Conv, DWConv, autopad
 from ._checks import check_positive_int
 from .pruning import TapPrunedConv2d
 
-__all__ = ("DepthwiseConv", "DSConv")
+__all__ = ("DSConv", "DepthwiseConv")
 
 
 class DepthwiseConv(DWConv):

@@ -18,7 +18,7 @@ def branch_receptive_field(k: int, d: int, dense: bool) -> int:
 
 
 class ExpandConv(nn.Module):
-    """Dilated depthwise-separable neck module (DESIGN.md §2).
+    """Dilated depthwise-separable neck module (specification: docs/design.md, "The module").
 
     cv1 (1×1 DS) compresses c1 → c_ = int(c1·e); each branch i applies DW k_i×k_i (if `dense`), DW k_i×k_i with
     dilation d_i, then PW c_→c_; the cv1 output (residual), and all branch outputs are concatenated and cv2 (1×1 DS)

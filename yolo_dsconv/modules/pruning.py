@@ -4,7 +4,7 @@ A k×k kernel with dilation d and zero padding d·(k-1)/2 places tap j (j ∈ [-
 j·d from the output position. On an axis of length L that tap can touch the map only if |j·d| ≤ L-1, so per axis
 the taps outside j ∈ [-m, m], m = min((k-1)/2, ⌊(L-1)/d⌋), only ever multiply zero padding. Slicing the weight to
 its centre (2m+1) taps and padding m·d computes the same function for any stride, with fewer taps and a smaller
-padded copy of the input (DESIGN.md §3).
+padded copy of the input (docs/design.md, "Exact tap pruning").
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ class TapPrunedConv2d(nn.Conv2d):
         mw = kept_half_taps(kw, dw, input.shape[-1])
         ch, cw = (kh - 1) // 2, (kw - 1) // 2
         if mh == ch and mw == cw:
-            return self._single_tap(input, weight, bias) if ch == cw == 0 else super()._conv_forward(input, weight, bias)
+            return (
+                self._single_tap(input, weight, bias) if ch == cw == 0 else super()._conv_forward(input, weight, bias)
+            )
         weight = weight[:, :, ch - mh : ch + mh + 1, cw - mw : cw + mw + 1]
         if mh == mw == 0:
             return self._single_tap(input, weight, bias)
@@ -90,5 +92,7 @@ class TapPrunedConv2d(nn.Conv2d):
             # several times faster than oneDNN's depthwise 1×1 convolution.
             ones = torch.ones(c, dtype=input.dtype, device=input.device)
             # (contiguous: batch_norm's CPU backward mishandles a strided weight, e.g. a view of the centre tap)
-            return F.batch_norm(input, torch.zeros_like(ones), ones, weight.reshape(c).contiguous(), bias, False, 0.0, 0.0)
+            return F.batch_norm(
+                input, torch.zeros_like(ones), ones, weight.reshape(c).contiguous(), bias, False, 0.0, 0.0
+            )
         return F.conv2d(input, weight, bias, self.stride, 0, 1, self.groups)

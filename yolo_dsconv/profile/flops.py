@@ -46,7 +46,9 @@ def count_flops(model: nn.Module, imgsz: int | tuple[int, int] = 640, channels: 
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     p = next(model.parameters(), None)
-    x = torch.zeros(batch, channels, h, w, device=p.device if p is not None else "cpu", dtype=p.dtype if p is not None else None)
+    x = torch.zeros(
+        batch, channels, h, w, device=p.device if p is not None else "cpu", dtype=p.dtype if p is not None else None
+    )
     try:
         with torch.no_grad():
             model(x)

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from torch import nn
 
 from ..modules import ExpandConv
 from .flops import count_flops
 
-__all__ = ("describe_expandconv", "model_costs", "stock_counterpart")
-
-
-def stock_counterpart(model_path: str) -> str | None:
-    """Stock Ultralytics YAML name for a '-dsconv' model file name ('yolov5s-dsconv.yaml' -> 'yolov5s.yaml')."""
-    name = Path(model_path).name
-    stock = re.sub(r"-dsconv(?=[-.])", "", name)
-    return stock if stock != name else None
+__all__ = ("describe_expandconv", "model_costs")
 
 
 def model_costs(model: nn.Module, imgsz: int = 640) -> dict:

@@ -1,7 +1,8 @@
 """Model-YAML tools: graft a registered module into a stock Ultralytics YAML, renumbering every index."""
 
 from .graft import GraftError, GraftResult, graft, graft_file, graft_text, resolve_model_yaml
-from .transfer import INSERTED_KEY, map_stock_index
+from .indices import map_stock_index
+from .transfer import INSERTED_KEY
 
 __all__ = (
     "INSERTED_KEY",

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import unscaled_name
+from ..paths import find_model_yaml, scaled_name, unscaled_name
+from .indices import map_stock_index
 from .transfer import INSERTED_KEY
 
 __all__ = ("GraftError", "GraftResult", "graft", "graft_file", "graft_text", "resolve_model_yaml")
@@ -41,23 +42,15 @@ class GraftResult:
 
 
 def resolve_model_yaml(model: str | Path) -> Path:
-    """A YAML path as given if it exists, else a stock Ultralytics YAML by name (as `yolo` resolves it)."""
-    path = Path(model)
-    if path.is_file():
-        return path
-    if path.suffix not in {".yaml", ".yml"}:
-        raise GraftError(f"graft: model={str(model)!r} is not a YAML file name or path, expected e.g. yolov8s.yaml")
-    from ultralytics.utils.checks import check_yaml
+    """The model YAML `yolo` would use for `model` (see `yolo_dsconv.paths.find_model_yaml`), for a graft.
 
-    unified = unscaled_name(path.name)
-    for name in dict.fromkeys([unified, path.name]):
-        try:
-            found = check_yaml(name, hard=False)
-        except Exception:
-            found = None
-        if found:
-            return Path(found)
-    raise GraftError(f"graft: model={str(model)!r} is neither an existing file nor a YAML shipped with Ultralytics")
+    Raises:
+        GraftError: nothing found; the message names the value.
+    """
+    try:
+        return find_model_yaml(model)
+    except FileNotFoundError as e:
+        raise GraftError(f"graft: {e}") from e
 
 
 def _rows(data: dict) -> list:
@@ -89,10 +82,7 @@ def _from_span(line: str) -> tuple[int, int]:
     start = line.index("[", re.match(r"^\s*-\s*", line).end()) + 1
     while line[start] == " ":
         start += 1
-    if line[start] == "[":
-        end = line.index("]", start) + 1
-    else:
-        end = line.index(",", start)
+    end = line.index("]", start) + 1 if line[start] == "[" else line.index(",", start)
     return start, end
 
 
@@ -130,22 +120,32 @@ def graft_text(
     except yaml.YAMLError as e:
         raise GraftError(f"graft: {source or 'the input'} is not readable YAML: {e}") from e
     if not isinstance(data, dict):
-        raise GraftError(f"graft: {source or 'the input'} is not a model YAML (expected a mapping with backbone and head)")
+        raise GraftError(
+            f"graft: {source or 'the input'} is not a model YAML (expected a mapping with backbone and head)"
+        )
     rows = _rows(data)
     _check_module(module)
     names = [_module_name(r) for r in rows]
     if module in names and not stack:
-        raise GraftError(f"graft: {source or 'the YAML'} already contains {module} at {[i for i, n in enumerate(names) if n == module]}; pass stack=True to add another")
+        raise GraftError(
+            f"graft: {source or 'the YAML'} already contains {module} at "
+            f"{[i for i, n in enumerate(names) if n == module]}; pass stack=True to add another"
+        )
     if isinstance(after, bool) or not isinstance(after, (int, str)):
         raise GraftError(f"graft: after={after!r} is invalid, expected a layer type name or an index")
     if isinstance(after, int) or str(after).lstrip("-").isdigit():
         a = int(after)
         if not 0 <= a < len(rows) - 1:
-            raise GraftError(f"graft: after={after} is out of range, expected 0..{len(rows) - 2} (the last layer is the head)")
+            raise GraftError(
+                f"graft: after={after} is out of range, expected 0..{len(rows) - 2} (the last layer is the head)"
+            )
     else:
         hits = [i for i, n in enumerate(names) if n == after]
         if not hits:
-            raise GraftError(f"graft: no {after} layer in {source or 'the YAML'}; layer types there: {', '.join(dict.fromkeys(names))}")
+            raise GraftError(
+                f"graft: no {after} layer in {source or 'the YAML'}; "
+                f"layer types there: {', '.join(dict.fromkeys(names))}"
+            )
         if len(hits) > 1:
             raise GraftError(f"graft: anchor {after} is ambiguous, it occurs at layers {hits}; pass after=<index>")
         a = hits[0]
@@ -153,35 +153,21 @@ def graft_text(
     if args is None:
         c2 = rows[a][3][0] if rows[a][3] else None
         if isinstance(c2, bool) or not isinstance(c2, int):
-            raise GraftError(f"graft: cannot infer the channels of anchor {names[a]} (args {rows[a][3]}); pass args=[c2, ...]")
+            raise GraftError(
+                f"graft: cannot infer the channels of anchor {names[a]} (args {rows[a][3]}); pass args=[c2, ...]"
+            )
         args = [c2]
     if not isinstance(args, list) or not args:
-        raise GraftError(f"graft: args={args!r} is invalid, expected a non-empty list starting with the output channels")
+        raise GraftError(
+            f"graft: args={args!r} is invalid, expected a non-empty list starting with the output channels"
+        )
 
     lines = text.splitlines()
     row_lines = _row_lines(lines, len(rows))
     changes = []
     for i in range(p, len(rows)):  # old index i becomes i + 1
         f = rows[i][0]
-        refs = f if isinstance(f, list) else [f]
-        new_refs = []
-        for j in refs:
-            if isinstance(j, bool) or not isinstance(j, int):
-                raise GraftError(f"graft: layer {i} has a non-integer from index {j!r}")
-            if j >= 0:
-                nj = p if j == a else j + 1 if j > a else j
-                if j == a:
-                    changes.append(f"layer {i}->{i + 1} ({names[i]}): from {j} ({names[a]}) re-pointed to {p} ({module})")
-                elif nj != j:
-                    changes.append(f"layer {i}->{i + 1} ({names[i]}): from {j} -> {nj}")
-            else:
-                target = i + j
-                nj = j - 1 if target < a else j  # a relative reach to the anchor now lands on the new layer
-                if nj != j:
-                    changes.append(f"layer {i}->{i + 1} ({names[i]}): relative from {j} -> {nj} (still layer {target}, {names[target]})")
-                elif target == a and i != p:
-                    changes.append(f"layer {i}->{i + 1} ({names[i]}): relative from {j} now reads {p} ({module}) instead of {a} ({names[a]})")
-            new_refs.append(nj)
+        new_refs = [_remap_from(j, i, a, p, names, module, changes) for j in (f if isinstance(f, list) else [f])]
         new_f = new_refs if isinstance(f, list) else new_refs[0]
         line = lines[row_lines[i]]
         if new_f != f:
@@ -190,7 +176,10 @@ def graft_text(
         line = re.sub(rf"(#\s*){i}\b", rf"\g<1>{i + 1}", line, count=1)  # an index comment like `# 13`
         lines[row_lines[i]] = line
     indent = re.match(r"^(\s*)", lines[row_lines[a]]).group(1)
-    lines.insert(row_lines[a] + 1, f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})")
+    lines.insert(
+        row_lines[a] + 1,
+        f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})",
+    )
 
     inserted = [q + 1 if q >= p else q for q in (data.get(INSERTED_KEY) or [])] + [p]
     record = "# yolo-dsconv: indices of grafted layers; stock weights transfer across them"
@@ -198,12 +187,38 @@ def graft_text(
     while lines and not lines[-1].strip():
         lines.pop()
     lines += ["", record, f"{INSERTED_KEY}: {_flow(sorted(inserted))}"]
-    header = [f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
-              f"{len(changes)} index change(s):"] + [f"#   {c}" for c in changes] + [
-              "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale."]  # fmt: skip
+    header = [
+        f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
+        f"{len(changes)} index change(s):",
+        *(f"#   {c}" for c in changes),
+        "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale.",
+    ]
     new_text = "\n".join(header + lines) + "\n"
     new_data = yaml.safe_load(new_text)
     return GraftResult(new_text, new_data, p, a, changes)
+
+
+def _remap_from(j, i: int, a: int, p: int, names: list[str], module: str, changes: list[str]) -> int:
+    """New `from` index of row i (old numbering) for its reference j, after inserting layer p behind anchor a.
+
+    An absolute or relative reference to the anchor lands on the new layer; every other layer keeps its target,
+    renumbered by `map_stock_index`. A relative index is the new target minus the row's own new index.
+    """
+    if isinstance(j, bool) or not isinstance(j, int):
+        raise GraftError(f"graft: layer {i} has a non-integer from index {j!r}")
+    target = j if j >= 0 else i + j
+    new_target = p if target == a else map_stock_index(target, [p])
+    nj = new_target if j >= 0 else new_target - map_stock_index(i, [p])
+    row = f"layer {i}->{i + 1} ({names[i]})"
+    if j >= 0 and target == a:
+        changes.append(f"{row}: from {j} ({names[a]}) re-pointed to {p} ({module})")
+    elif nj != j:
+        kind = "from" if j >= 0 else "relative from"
+        still = "" if j >= 0 else f" (still layer {target}, {names[target]})"
+        changes.append(f"{row}: {kind} {j} -> {nj}{still}")
+    elif j < 0 and target == a and i != p:
+        changes.append(f"{row}: relative from {j} now reads {p} ({module}) instead of {a} ({names[a]})")
+    return nj
 
 
 def _flow(value) -> str:
@@ -231,10 +246,19 @@ def _check_module(module: str) -> None:
 
     known = isinstance(getattr(tasks, module, None), type) or module.startswith(("nn.", "torchvision.ops."))
     if not isinstance(module, str) or not module.isidentifier() or not known:
-        raise GraftError(f"graft: module={module!r} is unknown to the Ultralytics parser; register it with yolo_dsconv.register_module first")
+        raise GraftError(
+            f"graft: module={module!r} is unknown to the Ultralytics parser; "
+            "register it with yolo_dsconv.register_module first"
+        )
 
 
-def graft(model: str | Path | dict, after: str | int = "SPPF", module: str = "ExpandConv", args: list | None = None, stack: bool = False) -> dict:
+def graft(
+    model: str | Path | dict,
+    after: str | int = "SPPF",
+    module: str = "ExpandConv",
+    args: list | None = None,
+    stack: bool = False,
+) -> dict:
     """Graft `module` into a model YAML (path, stock name or dict) after `after`; returns the new model dict.
 
     The dict is what `DetectionModel(dict)` or `YOLO` builds from; it carries `dsconv_inserted`. See graft_text.
@@ -246,48 +270,54 @@ def graft(model: str | Path | dict, after: str | int = "SPPF", module: str = "Ex
 
 
 def graft_file(
-    model: str | Path, out: str | Path | None = None, after: str | int = "SPPF", module: str = "ExpandConv",
-    args: list | None = None, stack: bool = False, overwrite: bool = False, check: bool = True,
+    model: str | Path,
+    out: str | Path | None = None,
+    after: str | int = "SPPF",
+    module: str = "ExpandConv",
+    args: list | None = None,
+    stack: bool = False,
+    overwrite: bool = False,
+    check: bool = True,
 ) -> tuple[Path, GraftResult]:
     """Graft into a YAML file and write the result; returns (output path, GraftResult).
 
     The default output is `<base>-dsconv.yaml` in the working directory (base: the file name without a scale
     letter, so `model=<base><scale>-dsconv.yaml` selects a scale). Never writes over the input, nor over an
     existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
-    """  # fmt: skip
+    """
     src = resolve_model_yaml(model)
     base = unscaled_name(src.stem)
     out = Path(out) if out else Path.cwd() / f"{base}-dsconv.yaml"
     if out.resolve() == src.resolve():
-        raise GraftError(f"graft: out={str(out)!r} is the input file; choose another path (the input is never overwritten)")
+        raise GraftError(
+            f"graft: out={str(out)!r} is the input file; choose another path (the input is never overwritten)"
+        )
     if out.exists() and not overwrite:
         raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
     result = graft_text(src.read_text(), after, module, args, stack, src.name)
     if check:
-        _check_builds(result.data, out.name)
+        _check_builds(result.text, out.name, result.data.get("scales"))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.text)
     return out, result
 
 
-def _check_builds(data: dict, name: str) -> None:
-    """Build the grafted model once at its first scale, with the model class Ultralytics would pick for `name`."""
-    import copy
+def _check_builds(text: str, name: str, scales: dict | None) -> None:
+    """Build the grafted YAML once, at its first scale, as `yolo train model=<name>` would.
 
-    from ultralytics.nn import tasks
+    The text goes through Ultralytics' own path, as `yolo`'s entrypoint takes it: `RTDETR(file)` for an rtdetr
+    name, else `YOLO(file)`, which picks the model class from the file name (World, YOLOE) and the task (detect,
+    segment, pose, obb, ...).
+    """
+    import tempfile
 
-    d = copy.deepcopy(data)
-    if d.get("scales"):
-        d["scale"] = next(iter(d["scales"]))
-    d["yaml_file"] = name
-    task = tasks.guess_model_task(d)
-    if "yoloe" in name:
-        cls = tasks.YOLOESegModel if task == "segment" else tasks.YOLOEModel
-    elif "world" in name:
-        cls = tasks.WorldModel
-    else:
-        cls = {"segment": tasks.SegmentationModel, "pose": tasks.PoseModel, "obb": tasks.OBBModel}.get(task, tasks.DetectionModel)
-    try:
-        cls(d, verbose=False)
-    except Exception as e:
-        raise GraftError(f"graft: the grafted YAML does not build as {cls.__name__}: {type(e).__name__}: {e}") from e
+    from ultralytics import RTDETR, YOLO
+
+    file_name = scaled_name(name, next(iter(scales))) if scales else name
+    with tempfile.TemporaryDirectory(prefix="yolo-dsconv-graft-") as tmp:
+        path = Path(tmp) / file_name
+        path.write_text(text)
+        try:
+            RTDETR(path) if "rtdetr" in path.stem.lower() else YOLO(path, verbose=False)
+        except Exception as e:
+            raise GraftError(f"graft: the grafted YAML does not build: {type(e).__name__}: {e}") from e

@@ -4,27 +4,21 @@ A grafted YAML records where layers were inserted (`dsconv_inserted: [10]`, indi
 checkpoint of the model it was grafted from numbers every later layer one lower; loading it into the grafted model
 renumbers its layers to the grafted indices first (an empty placeholder at each insertion), so Ultralytics, which
 matches state_dict keys `model.{j}.…` by name, transfers every layer that exists in both. The mapping comes only
-from that record, never from guessing by tensor shapes.
+from that record, never from guessing by tensor shapes. `BaseModel.load` calls `stock_source` (integration.py,
+patch 5).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 
 import torch
 
-__all__ = ("INSERTED_KEY", "install_transfer", "map_stock_index", "renumbered_copy")
+__all__ = ("INSERTED_KEY", "renumbered_copy", "stock_source")
 
 INSERTED_KEY = "dsconv_inserted"
 _KEY = re.compile(r"^model\.(\d+)\.")
-
-
-def map_stock_index(j: int, inserted: list[int]) -> int:
-    """Index in the grafted model of layer `j` of the model it was grafted from."""
-    for p in sorted(inserted):
-        if j >= p:
-            j += 1
-    return j
 
 
 def renumbered_copy(source: torch.nn.Module, inserted: list[int]) -> torch.nn.Module:
@@ -33,8 +27,6 @@ def renumbered_copy(source: torch.nn.Module, inserted: list[int]) -> torch.nn.Mo
     Its state_dict keys then carry the grafted model's indices, and everything else `BaseModel.load` reads (the
     Detect head, names) is the source's own.
     """
-    import copy
-
     copied = copy.deepcopy(source)
     layers = list(copied.model)
     for p in sorted(inserted):
@@ -43,32 +35,26 @@ def renumbered_copy(source: torch.nn.Module, inserted: list[int]) -> torch.nn.Mo
     return copied
 
 
-def install_transfer() -> None:
-    """Wrap `BaseModel.load` once: stock weights loaded into a grafted model are remapped across its insertions."""
-    from ultralytics.nn import tasks
-    from ultralytics.utils import LOGGER
+def _inserted(model) -> list[int]:
+    return list((getattr(model, "yaml", None) or {}).get(INSERTED_KEY) or [])
 
-    original = tasks.BaseModel.load
-    if getattr(original, "_yolo_dsconv_transfer", False):
-        return
 
-    def load(self, weights, verbose=True):
-        inserted = list((getattr(self, "yaml", None) or {}).get(INSERTED_KEY) or [])
-        source = (weights.get("ema") or weights["model"]) if isinstance(weights, dict) else weights
-        src_inserted = list((getattr(source, "yaml", None) or {}).get(INSERTED_KEY) or [])
-        src_layers = len(getattr(source, "model", []) or [])
-        if not inserted or src_inserted == inserted or src_layers + len(inserted) != len(self.model):
-            return original(self, weights, verbose)
-        result = original(self, renumbered_copy(source, inserted), verbose)
-        if verbose:
-            new = {k for k in self.state_dict() if _KEY.match(k) and int(_KEY.match(k).group(1)) in inserted}
-            LOGGER.info(
-                f"yolo-dsconv: stock weights mapped across the inserted layer(s) {inserted}; "
-                f"not transferred: the {len(new)} tensors of the inserted layer(s)"
-            )
-        return result
+def stock_source(model: torch.nn.Module, weights) -> tuple[torch.nn.Module, list[int], int] | None:
+    """What `model.load(weights)` should load when `weights` come from the model `model` was grafted from.
 
-    load._yolo_dsconv_transfer = True
-    load.__wrapped__ = original
-    load.__doc__ = original.__doc__
-    tasks.BaseModel.load = load
+    Args:
+        model: the Ultralytics model being loaded into.
+        weights: a model or a checkpoint dict, as `BaseModel.load` takes.
+
+    Returns:
+        (the renumbered source model, the inserted indices, the number of state tensors of the inserted layers), or
+        None when no renumbering applies (no graft record, a source with the same record, or layer counts that do not
+        differ by exactly the inserted layers).
+    """
+    inserted = _inserted(model)
+    source = (weights.get("ema") or weights["model"]) if isinstance(weights, dict) else weights
+    src_layers = len(getattr(source, "model", []) or [])
+    if not inserted or _inserted(source) == inserted or src_layers + len(inserted) != len(model.model):
+        return None
+    skipped = sum(1 for k in model.state_dict() if (m := _KEY.match(k)) and int(m.group(1)) in inserted)
+    return renumbered_copy(source, inserted), inserted, skipped

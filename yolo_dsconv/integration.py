@@ -1,0 +1,308 @@
+"""Every change yolo-dsconv makes to Ultralytics and to torch, in one place.
+
+Nothing else in the package assigns to an Ultralytics attribute (a test scans the package for it). The changes, what
+they are for, and since when the Ultralytics object they rely on has that form (`docs/design.md` gives the
+background):
+
+1. `ultralytics.nn.tasks.parse_model`, and its alias `ultralytics.nn.parse_model`: recompiled from its own source
+   with `*_yolo_dsconv_base_modules` appended to the one container that holds `Conv`, and preceded by a check of
+   the rows that name a registered module. Why: Conv-like channel handling (c1 inferred, c2 width-scaled) is given
+   only to that container's members, a literal built inside the function. Present once in every release from
+   8.0.200 to 8.4.190 (a tuple up to 8.1, a set after).
+2. `ultralytics.nn.tasks._yolo_dsconv_base_modules`: a new list, the registry the recompiled parser reads. Why: the
+   recompiled function looks its names up in the globals of `tasks`.
+3. `ultralytics.nn.tasks.<Name>` for each registered module: a new global. Why: the parser resolves a YAML module
+   name through the globals of `tasks`.
+4. `ultralytics.nn.tasks.check_yaml`: wrapped; when Ultralytics finds nothing, look in the package's `cfg/models`,
+   and retry a scaled path unscaled in its own folder. Why: `yolo train model=yolov5s-dsconv.yaml` from any folder,
+   and Ultralytics unscales the whole path string.
+5. `ultralytics.nn.tasks.BaseModel.load`: wrapped; a checkpoint of the model a grafted YAML came from is renumbered
+   across the inserted layers first. Why: pretrained stock weights keep transferring (`dsconv_inserted`).
+6. `ultralytics.utils.callbacks.base.default_callbacks["on_pretrain_routine_start"]`: one no-op callback appended.
+   Why: from 8.4.150 DDP worker files cloudpickle the trainer's callbacks; unpickling this one imports the plugin.
+7. torch's safe globals: the plugin's module classes added. Why: checkpoints load under `ULTRALYTICS_SAFE_LOAD=1`.
+
+Outside the package, the start-up hook `_yolo_dsconv_hook.py` wraps the loader of `ultralytics.nn.tasks` for one
+import and then removes itself; it changes nothing in Ultralytics.
+
+`install()` applies all of it once per process (idempotent, thread-safe); `uninstall()` restores every original
+object, so a process can return to stock Ultralytics (the tests check identities).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+import threading
+from typing import Any, Callable
+
+import torch
+
+from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics, ultralytics_version
+
+__all__ = (
+    "REGISTRY",
+    "add_module_name",
+    "add_safe_globals",
+    "apply_patches",
+    "install",
+    "installed",
+    "recompiled_parse_model",
+    "remove_module_name",
+    "same_class",
+    "uninstall",
+    "wrap_once",
+)
+
+REGISTRY = "_yolo_dsconv_base_modules"
+MARKER = "_yolo_dsconv_patched"
+_ABSENT = object()
+lock = threading.RLock()
+_originals: list[tuple[Any, str, Any]] = []  # (owner, attribute, original or _ABSENT), in the order applied
+_callbacks: list[tuple[list, Callable]] = []
+_safe_globals: list[type] = []
+
+
+def _tasks():
+    from ultralytics.nn import tasks
+
+    return tasks
+
+
+def _remember(owner: Any, attr: str) -> None:
+    if not any(o is owner and a == attr for o, a, _ in _originals):
+        _originals.append((owner, attr, owner.__dict__.get(attr, _ABSENT)))
+
+
+def wrap_once(owner: Any, attr: str, make: Callable[[Callable], Callable]) -> Callable:
+    """Replace `owner.attr` by `make(original)` unless it already carries this plugin's marker; return the current one.
+
+    The replacement gets the marker, and `__wrapped__ = original` unless `make` set it; `uninstall()` puts the
+    original back.
+    """
+    with lock:
+        current = getattr(owner, attr)
+        if getattr(current, MARKER, False):
+            return current
+        replacement = make(current)
+        if not hasattr(replacement, "__wrapped__"):
+            replacement.__wrapped__ = current
+        setattr(replacement, MARKER, True)
+        _remember(owner, attr)
+        setattr(owner, attr, replacement)
+        return replacement
+
+
+def add_module_name(name: str, cls: type) -> None:
+    """Make `cls` the global `name` of `ultralytics.nn.tasks` and a member of the parser's registry (patches 2, 3)."""
+    with lock:
+        tasks = _tasks()
+        _remember(tasks, name)
+        registry = tasks.__dict__[REGISTRY]
+        registry[:] = [r for r in registry if not same_class(r, cls)] + [cls]
+        setattr(tasks, name, cls)
+        add_safe_globals([cls])
+
+
+def remove_module_name(name: str) -> type:
+    """Undo `add_module_name(name, ...)`; returns the class that was removed."""
+    with lock:
+        tasks = _tasks()
+        cls = tasks.__dict__[name]
+        tasks.__dict__[REGISTRY].remove(cls)
+        delattr(tasks, name)
+        _originals[:] = [(o, a, v) for o, a, v in _originals if not (o is tasks and a == name)]
+        return cls
+
+
+def add_safe_globals(classes: list[type]) -> None:
+    """Allow-list `classes` for `torch.load(weights_only=True)` (patch 7)."""
+    from torch.serialization import get_safe_globals
+
+    present = set(map(id, get_safe_globals()))
+    new = [c for c in classes if id(c) not in present]
+    _safe_globals.extend(new)
+    torch.serialization.add_safe_globals(new)
+
+
+def same_class(a: type, b: type) -> bool:
+    """Same class, or the same definition imported again (a reload, or the package reached by another path)."""
+    return a is b or (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
+
+
+def _fail(reason: str) -> UnsupportedUltralyticsError:
+    return UnsupportedUltralyticsError(
+        f"yolo-dsconv cannot extend the model parser of ultralytics {ultralytics_version()} "
+        f"(supported: ultralytics{SUPPORTED_ULTRALYTICS}): {reason}"
+    )
+
+
+def recompiled_parse_model(original: Callable) -> Callable:
+    """`original` (tasks.parse_model) recompiled with `*REGISTRY` appended to the container holding `Conv` (patch 1).
+
+    Line numbers and the file name stay those of `tasks.py`, so tracebacks point into Ultralytics' source.
+
+    Raises:
+        UnsupportedUltralyticsError: the source is unreadable, or it is not one plain function with exactly one
+            container literal naming `Conv`.
+    """
+    try:
+        source = inspect.getsource(original)
+        filename = inspect.getsourcefile(original)
+    except (OSError, TypeError) as e:
+        raise _fail(f"the source of parse_model is not readable ({e}); was it replaced by another plugin?") from e
+    tree = ast.parse(textwrap.dedent(source))
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].decorator_list:
+        raise _fail("parse_model is no longer a plain function")
+    containers = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Set, ast.Tuple, ast.List))
+        and any(isinstance(e, ast.Name) and e.id == "Conv" for e in node.elts)
+    ]
+    if len(containers) != 1:
+        raise _fail(f"expected exactly one container of Conv-like modules, found {len(containers)}")
+    containers[0].elts.append(ast.Starred(ast.Name(REGISTRY, ast.Load()), ast.Load()))
+    ast.fix_missing_locations(tree)
+    ast.increment_lineno(tree, original.__code__.co_firstlineno - 1)
+    namespace: dict = {}
+    exec(compile(tree, filename, "exec"), original.__globals__, namespace)
+    return namespace[original.__name__]
+
+
+def _parse_model_patch(original: Callable) -> Callable:
+    from .registry import check_rows
+
+    recompiled = recompiled_parse_model(original)
+    recompiled.__wrapped__ = original
+
+    @functools.wraps(original)
+    def parse_model(d, *args, **kwargs):
+        check_rows(d)
+        return recompiled(d, *args, **kwargs)
+
+    parse_model.__wrapped__ = recompiled  # the chain parse_model -> recompiled -> original, as in a traceback
+    return parse_model
+
+
+def _check_yaml_patch(original: Callable) -> Callable:
+    from .paths import shipped_fallback
+
+    @functools.wraps(original)
+    def check_yaml(file, *args, **kwargs):
+        try:
+            found, error = original(file, *args, **kwargs), None
+        except FileNotFoundError as e:
+            found, error = None, e
+        found = found or shipped_fallback(str(file))
+        if error and not found:
+            raise error
+        return found
+
+    return check_yaml
+
+
+def _load_patch(original: Callable) -> Callable:
+    from .yaml_tools.transfer import stock_source
+
+    @functools.wraps(original)
+    def load(self, weights, verbose=True):
+        mapped = stock_source(self, weights)
+        if mapped is None:
+            return original(self, weights, verbose)
+        source, inserted, skipped = mapped
+        result = original(self, source, verbose)
+        if verbose:
+            from ultralytics.utils import LOGGER
+
+            LOGGER.info(
+                f"yolo-dsconv: stock weights mapped across the inserted layer(s) {inserted}; "
+                f"not transferred: the {skipped} tensors of the inserted layer(s)"
+            )
+        return result
+
+    return load
+
+
+def _install_callback() -> None:
+    from ultralytics.utils.callbacks.base import default_callbacks
+
+    from .callbacks import EVENT, register_in_ddp_workers
+
+    callbacks = default_callbacks.setdefault(EVENT, [])
+    same = (register_in_ddp_workers.__module__, register_in_ddp_workers.__qualname__)
+    if not any((getattr(c, "__module__", None), getattr(c, "__qualname__", None)) == same for c in callbacks):
+        callbacks.append(register_in_ddp_workers)
+        _callbacks.append((callbacks, register_in_ddp_workers))
+
+
+def installed() -> bool:
+    """Whether this process's Ultralytics carries the plugin's parser patch."""
+    return getattr(_tasks().parse_model, MARKER, False)
+
+
+def install() -> None:
+    """Apply every change in the table above, once, and register the plugin's modules (ExpandConv, DSConv).
+
+    Raises:
+        UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
+    """
+    from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d
+    from .registry import register_module
+
+    with lock:
+        apply_patches()
+        # Classes nested inside a pickled ExpandConv must load under ULTRALYTICS_SAFE_LOAD=1 too.
+        add_safe_globals([DepthwiseConv, TapPrunedConv2d])
+        register_module(DSConv)
+        register_module(ExpandConv)
+
+
+def apply_patches() -> None:
+    """Apply patches 1, 2 and 4 to 6 once; `register_module` adds 3 and 7 for each class.
+
+    Raises:
+        UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
+    """
+    with lock:
+        tasks = _tasks()
+        if not installed():
+            check_ultralytics()
+            import ultralytics.nn as unn
+
+            alias = getattr(unn, "parse_model", None) is tasks.parse_model
+            if REGISTRY not in tasks.__dict__:
+                _remember(tasks, REGISTRY)
+                setattr(tasks, REGISTRY, [])
+            patched = wrap_once(tasks, "parse_model", _parse_model_patch)
+            if alias:
+                _remember(unn, "parse_model")
+                unn.parse_model = patched
+        wrap_once(tasks, "check_yaml", _check_yaml_patch)
+        wrap_once(tasks.BaseModel, "load", _load_patch)
+        _install_callback()
+
+
+def uninstall() -> None:
+    """Restore every object `install()` and `add_module_name()` changed, in reverse order; remove what they added."""
+    with lock:
+        for owner, attr, original in reversed(_originals):
+            if original is _ABSENT:
+                if attr in owner.__dict__:
+                    delattr(owner, attr)
+            else:
+                setattr(owner, attr, original)
+        _originals.clear()
+        for callbacks, callback in _callbacks:
+            if callback in callbacks:
+                callbacks.remove(callback)
+        _callbacks.clear()
+        if _safe_globals:
+            from torch.serialization import clear_safe_globals, get_safe_globals
+
+            keep = [g for g in get_safe_globals() if not any(g is s for s in _safe_globals)]
+            clear_safe_globals()
+            torch.serialization.add_safe_globals(keep)
+            _safe_globals.clear()
