@@ -61,3 +61,38 @@ def bare_venv(env_dir: Path, path_entries: list[str]) -> tuple[Path, Path]:
     purelib = Path(subprocess.run([py, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
     (purelib / "shared.pth").write_text("".join(f"{p}\n" for p in path_entries))
     return py, purelib
+
+
+_PLUGIN_FILES = ("yolo_dsconv", "_yolo_dsconv", "__editable__")
+_plugin_free: list = []
+
+
+def run_without_plugin(code: str, *, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run `code` in an isolated interpreter (`-I`) that sees this environment's packages but cannot find yolo_dsconv.
+
+    The interpreter is a bare venv whose only path entry is a folder of links to every top-level item of this
+    environment's site-packages except the plugin's own (its package, hook, .pth files and editable finder).
+    """
+    import sysconfig
+    import tempfile
+
+    if not _plugin_free:
+        root = Path(tempfile.mkdtemp(prefix="yolo-dsconv-noplugin-"))
+        deps = root / "deps"
+        deps.mkdir()
+        for item in Path(sysconfig.get_paths()["purelib"]).iterdir():
+            if not item.name.startswith(_PLUGIN_FILES) and item.suffix != ".pth":
+                (deps / item.name).symlink_to(item)
+        _plugin_free.append(bare_venv(root / "venv", [str(deps)])[0])
+    proc = subprocess.run(
+        [str(_plugin_free[0]), "-I", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=tempfile.gettempdir(),
+    )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"plugin-free interpreter failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+        )
+    return proc

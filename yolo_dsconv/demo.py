@@ -1,7 +1,8 @@
-"""The main job: train stock yolov5n and yolov5n-dsconv side by side on the built-in shapes dataset.
+"""The main job: train a stock model and its dsconv graft side by side on the built-in shapes dataset.
 
 Both models get identical settings and seeds; the result is one table of parameters, GFLOPs, epochs, train time
-and validation mAP for each. Nothing is downloaded.
+and validation mAP for each (the task's own metric: boxes, masks, keypoints or oriented boxes). Nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ("DemoResult", "offline_font", "run_demo")
+__all__ = ("DEMO_MODELS", "DemoResult", "offline_font", "run_demo")
+
+# The pair each task trains by default: Ultralytics has no yolov5 segment, pose or obb configs.
+DEMO_MODELS = {
+    "detect": ("yolov5n.yaml", "yolov5n-dsconv.yaml"),
+    "segment": ("yolov8n-seg.yaml", "yolov8n-seg-dsconv.yaml"),
+    "pose": ("yolov8n-pose.yaml", "yolov8n-pose-dsconv.yaml"),
+    "obb": ("yolov8n-obb.yaml", "yolov8n-obb-dsconv.yaml"),
+}
+_METRIC = {"segment": "seg", "pose": "pose"}  # the metrics attribute of each task's validator; box otherwise
 
 
 @dataclass
@@ -45,7 +55,7 @@ def offline_font() -> None:
 
 def run_demo(
     project: str | Path = "demo_runs",
-    models: tuple[str, ...] = ("yolov5n.yaml", "yolov5n-dsconv.yaml"),
+    models: tuple[str, ...] | None = None,
     data: str | Path | None = None,
     epochs: int = 30,
     imgsz: int = 128,
@@ -56,16 +66,18 @@ def run_demo(
     seed: int = 0,
     n_train: int = 96,
     n_val: int = 32,
+    task: str = "detect",
     verbose: bool = True,
 ) -> list[DemoResult]:
     """Train and validate each model with identical settings; return one DemoResult per model.
 
     Args:
         project: absolute run folder; each model trains in project/<model stem>, the dataset goes to project/data.
-        models: model YAMLs (shipped dsconv names resolve to the packaged files).
+        models: model YAMLs (shipped dsconv names resolve to the packaged files); None: DEMO_MODELS[task].
         data: a dataset YAML; None generates the built-in shapes dataset.
         epochs, imgsz, batch, nbs, workers, device, seed: Ultralytics training settings shared by all models.
         n_train, n_val: size of the generated dataset.
+        task: detect, segment, pose or obb: the built-in data's labels and the metric reported.
         verbose: Ultralytics' progress output.
     """
     from ultralytics import YOLO
@@ -73,14 +85,19 @@ def run_demo(
     from .data import generate_shapes_dataset
     from .profile.info import model_costs
 
+    if task not in DEMO_MODELS:
+        raise ValueError(f"run_demo: task={task!r} is invalid, expected one of {', '.join(DEMO_MODELS)}")
+    models = DEMO_MODELS[task] if models is None else models
     project = Path(project).resolve()
     offline_font()
     if data is None:
-        data = generate_shapes_dataset(project / "data", n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed)
+        data = generate_shapes_dataset(
+            project / f"data-{task}", n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed, task=task
+        )
     results = []
     for name in models:
         model = YOLO(name)  # shipped dsconv YAMLs resolve by bare name
-        costs = model_costs(model.model.eval(), 640)
+        costs = model_costs(model.model.eval(), 640)  # as built from the YAML (80 classes), like `yolo-dsconv info`
         run_name = Path(name).stem
         t0 = time.perf_counter()
         settings = {"imgsz": imgsz, "batch": batch, "workers": workers, "device": device, "project": str(project)}
@@ -98,12 +115,11 @@ def run_demo(
             **settings,
         )
         train_s = time.perf_counter() - t0
-        best = Path(model.trainer.best)
-        metrics = YOLO(best).val(
+        metrics = YOLO(Path(model.trainer.best)).val(
             data=str(data), name=f"{run_name}-val", exist_ok=True, plots=True, verbose=verbose, **settings
         )
-        box = metrics.box
+        scores = getattr(metrics, _METRIC.get(task, "box"))
         save_dir = str(model.trainer.save_dir)
-        maps = float(box.map50), float(box.map)
+        maps = float(scores.map50), float(scores.map)
         results.append(DemoResult(name, costs["params"], costs["gflops"], epochs, train_s, *maps, save_dir))
     return results

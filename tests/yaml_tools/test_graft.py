@@ -184,3 +184,26 @@ def _sppf_yamls():
 def test_every_sppf_family_grafts_and_builds(path, tmp_path):
     _, result = graft_file(path, out=tmp_path / path.name.replace(".yaml", "-dsconv.yaml"))  # build-checked
     assert result.data["dsconv_inserted"] == [result.index] and rows(result.data)[result.index][2] == "ExpandConv"
+
+
+TASK_CONFIGS = [f"{family}-{task}" for family in ("yolov8", "yolo11") for task in ("seg", "pose", "obb")]
+
+
+@pytest.mark.parametrize("base", TASK_CONFIGS)
+def test_shipped_task_configs_are_reproduced_by_graft_and_build_by_bare_name(base):
+    from ultralytics import YOLO
+
+    stock = resolve_model_yaml(f"{base}.yaml")
+    shipped = MODEL_YAMLS / f"{base}-dsconv.yaml"
+    assert graft_text(stock.read_text(), source=stock.name).text == shipped.read_text()
+    scaled = base.replace("-", "n-", 1)  # yolov8n-seg
+    a, b = YOLO(f"{scaled}.yaml"), YOLO(f"{scaled}-dsconv.yaml")  # the dsconv name is found in the package
+    assert b.task == a.task != "detect" and type(b.model) is type(a.model)
+    assert isinstance(b.model.model[10], ExpandConv) and len(b.model.model) == len(a.model.model) + 1
+    assert type(b.model.model[-1]) is type(a.model.model[-1])
+    x = torch.rand(1, 3, 64, 64)
+    a.model.eval(), b.model.eval()
+    with torch.no_grad():
+        shapes_a = [t.shape for t in torch.utils._pytree.tree_leaves(a.model(x))]
+        shapes_b = [t.shape for t in torch.utils._pytree.tree_leaves(b.model(x))]
+    assert shapes_a == shapes_b

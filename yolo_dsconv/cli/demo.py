@@ -15,7 +15,8 @@ def run(argv: list[str]) -> int:
     args = parse_kv("demo", argv, defaults_of(run_demo, exclude=("verbose",)))
     check_positive_ints("demo", args, ("epochs", "imgsz", "batch", "nbs", "n_train", "n_val"))
     models = args.pop("models")
-    models = tuple(m for m in models.split(",") if m) if isinstance(models, str) else tuple(models)
+    if isinstance(models, str):
+        models = tuple(m for m in models.split(",") if m)
     project = Path(str(args.pop("project"))).resolve()
     results = run_demo(project, models=models, **args)
     rows = [
@@ -30,6 +31,7 @@ def run(argv: list[str]) -> int:
         ]
         for r in results
     ]
-    print(f"\nyolo-dsconv demo: built-in shapes dataset, imgsz={args['imgsz']}, identical settings (runs in {project})")
+    what = f"task={args['task']}, imgsz={args['imgsz']}"
+    print(f"\nyolo-dsconv demo: built-in shapes dataset, {what}, identical settings (runs in {project})")
     print(format_table(["model", "params", "GFLOPs@640", "epochs", "train s", "mAP50", "mAP50-95"], rows))
     return 0

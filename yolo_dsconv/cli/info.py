@@ -9,17 +9,17 @@ from .table import format_table
 def info(model: str = "yolov5s-dsconv.yaml", imgsz: int = 640, stock: str | None = None) -> int:
     """Print the layer table of `model` and its parameters/GFLOPs beside `stock` (default: its stock counterpart)."""
     check_imgsz("info", imgsz)
-    from ultralytics.nn.tasks import DetectionModel
+    from ultralytics import YOLO
 
     from ..paths import stock_counterpart
     from ..profile.info import describe_expandconv, model_costs
 
     model = str(model)  # shipped YAMLs resolve by bare name (integration.py, patch 4)
-    built = DetectionModel(model, verbose=True).eval()
+    built = YOLO(model, verbose=True).model.eval()  # the task's own model class (segment, pose, obb, ...)
     stock = stock or stock_counterpart(model)
     entries = [(model, built)]
     if stock:
-        entries.insert(0, (stock, DetectionModel(stock, verbose=False).eval()))
+        entries.insert(0, (stock, YOLO(stock).model.eval()))
     costs = [(name, model_costs(m, imgsz)) for name, m in entries]
     base = costs[0][1]
     rows = [

@@ -1,5 +1,6 @@
-"""Built-in data: a synthetic shapes detection dataset in YOLO format, generated with OpenCV."""
+"""Built-in data: a synthetic shapes dataset in YOLO format for every task, generated with OpenCV."""
 
-from .shapes import SHAPE_CLASSES, generate_shapes_dataset
+from .labels import FLIP_IDX, KEYPOINTS
+from .shapes import SHAPE_CLASSES, TASKS, generate_shapes_dataset
 
-__all__ = ("SHAPE_CLASSES", "generate_shapes_dataset")
+__all__ = ("FLIP_IDX", "KEYPOINTS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset")

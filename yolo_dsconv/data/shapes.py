@@ -9,20 +9,39 @@ files byte for byte.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import cv2
 import numpy as np
 import yaml
 
-__all__ = ("SHAPE_CLASSES", "generate_shapes_dataset")
+from .labels import FLIP_IDX, KEYPOINTS, TASKS, label_line
+
+__all__ = ("SHAPE_CLASSES", "TASKS", "generate_shapes_dataset")
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 _MANIFEST = "dataset.json"
 
 
-def _draw(mask: np.ndarray, cls: str, cx: int, cy: int, r: int) -> None:
-    if cls == "circle":
+def _outline(cls: str, r: int) -> np.ndarray:
+    """Vertices of a square, triangle or cross of half-side r around the origin (the shapes `_draw` makes)."""
+    if cls == "square":
+        return np.array([[-r, -r], [r, -r], [r, r], [-r, r]], float)
+    if cls == "triangle":
+        return np.array([[0, -r], [r, r], [-r, r]], float)
+    t = max(1, r // 3)
+    quarter = [[t, -r], [t, -t], [r, -t]]  # one arm's corner; the other three are its rotations by 90°
+    return np.array([[x * a - y * b, x * b + y * a] for a, b in ((1, 0), (0, 1), (-1, 0), (0, -1)) for x, y in quarter])
+
+
+def _draw(mask: np.ndarray, cls: str, cx: int, cy: int, r: int, angle: float = 0.0) -> None:
+    if angle and cls != "circle":
+        c, s = math.cos(angle), math.sin(angle)
+        pts = _outline(cls, r) @ np.array([[c, s], [-s, c]]) + (cx, cy)
+        shift = 8  # sub-pixel vertices
+        cv2.fillPoly(mask, [np.round(pts * (1 << shift)).astype(np.int32)], 255, cv2.LINE_8, shift)
+    elif cls == "circle":
         cv2.circle(mask, (cx, cy), r, 255, -1, lineType=cv2.LINE_8)
     elif cls == "square":
         cv2.rectangle(mask, (cx - r, cy - r), (cx + r, cy + r), 255, -1, lineType=cv2.LINE_8)
@@ -42,7 +61,7 @@ def _colour(rng: np.random.Generator, avoid: np.ndarray | None = None) -> np.nda
             return c
 
 
-def _image(rng, imgsz, classes, max_objects, min_frac, max_frac):
+def _image(rng, imgsz, classes, max_objects, min_frac, max_frac, task="detect"):
     bg = _colour(rng)
     img = np.empty((imgsz, imgsz, 3), np.uint8)
     img[:] = bg
@@ -50,20 +69,22 @@ def _image(rng, imgsz, classes, max_objects, min_frac, max_frac):
     for _ in range(int(rng.integers(1, max_objects + 1))):
         for _attempt in range(20):  # rejection sampling for a place that overlaps no earlier box
             r = int(rng.integers(max(2, int(min_frac * imgsz / 2)), max(3, int(max_frac * imgsz / 2)) + 1))
-            cx, cy = (int(v) for v in rng.integers(r, imgsz - r, 2))
-            box = (cx - r, cy - r, cx + r + 1, cy + r + 1)
+            reach = math.ceil(r * math.sqrt(2)) + 1 if task == "obb" else r  # any rotation stays inside
+            if 2 * reach >= imgsz:
+                continue
+            cx, cy = (int(v) for v in rng.integers(reach, imgsz - reach, 2))
+            box = (cx - reach, cy - reach, cx + reach + 1, cy + reach + 1)
             if all(box[2] <= b[0] or b[2] <= box[0] or box[3] <= b[1] or b[3] <= box[1] for b in boxes):
                 break
         else:
             continue
         k = int(rng.integers(len(classes)))
+        angle = float(rng.uniform(0, math.pi / 2)) if task == "obb" else 0.0
         mask = np.zeros((imgsz, imgsz), np.uint8)
-        _draw(mask, classes[k], cx, cy, r)
-        ys, xs = np.nonzero(mask)
-        x1, y1, x2, y2 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+        _draw(mask, classes[k], cx, cy, r, angle)
         img[mask > 0] = _colour(rng, bg)
         boxes.append(box)
-        labels.append((k, (x1 + x2) / 2 / imgsz, (y1 + y2) / 2 / imgsz, (x2 - x1) / imgsz, (y2 - y1) / imgsz))
+        labels.append(label_line(task, k, mask, cx, cy, r, angle))
     return img, labels
 
 
@@ -77,12 +98,14 @@ def generate_shapes_dataset(
     seed: int = 0,
     min_frac: float = 0.15,
     max_frac: float = 0.45,
+    task: str = "detect",
 ) -> Path:
     """Write the dataset under `out` and return the path of its `data.yaml`.
 
-    Layout: out/images/{train,val}/*.png, out/labels/{train,val}/*.txt (`class cx cy w h`, normalised), data.yaml.
-    Calling it again with the same arguments reuses the files; `out` must otherwise be empty or absent (nothing of
-    the user's is overwritten).
+    Layout: out/images/{train,val}/*.png, out/labels/{train,val}/*.txt (the task's YOLO format, see `labels.py`),
+    data.yaml (with `kpt_shape` and `flip_idx` for pose). Calling it again with the same arguments reuses the files;
+    `out` must otherwise be empty or absent (nothing of the user's is overwritten). For obb, each shape is drawn at
+    a random angle in [0, 90°).
 
     Args:
         out: dataset folder.
@@ -94,6 +117,7 @@ def generate_shapes_dataset(
         seed: random seed; the same seed gives the same files.
         min_frac: smallest shape side as a fraction of imgsz.
         max_frac: largest shape side as a fraction of imgsz.
+        task: the label format: detect, segment, pose or obb.
     """
     params = {
         "n_train": n_train,
@@ -104,7 +128,10 @@ def generate_shapes_dataset(
         "seed": seed,
         "min_frac": min_frac,
         "max_frac": max_frac,
+        **({"task": task} if task != "detect" else {}),  # detect manifests stay as they were before tasks existed
     }
+    if task not in TASKS:
+        raise ValueError(f"generate_shapes_dataset: task={task!r} is invalid, expected one of {', '.join(TASKS)}")
     unknown = [c for c in classes if c not in SHAPE_CLASSES]
     if unknown or not classes:
         raise ValueError(
@@ -137,15 +164,12 @@ def generate_shapes_dataset(
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
         for i in range(n):
-            img, labels = _image(rng, imgsz, classes, max_objects, min_frac, max_frac)
+            img, labels = _image(rng, imgsz, classes, max_objects, min_frac, max_frac, task)
             cv2.imwrite(str(out / "images" / split / f"{split}_{i:05d}.png"), img)
-            text = "".join(f"{k} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n" for k, cx, cy, w, h in labels)
-            (out / "labels" / split / f"{split}_{i:05d}.txt").write_text(text)
-    data_yaml.write_text(
-        yaml.safe_dump(
-            {"path": str(out), "train": "images/train", "val": "images/val", "names": dict(enumerate(classes))},
-            sort_keys=False,
-        )
-    )
+            (out / "labels" / split / f"{split}_{i:05d}.txt").write_text("".join(labels))
+    cfg = {"path": str(out), "train": "images/train", "val": "images/val", "names": dict(enumerate(classes))}
+    if task == "pose":
+        cfg.update(kpt_shape=[len(KEYPOINTS), 3], flip_idx=list(FLIP_IDX), kpt_names={0: list(KEYPOINTS)})
+    data_yaml.write_text(yaml.safe_dump(cfg, sort_keys=False))
     manifest.write_text(json.dumps(params))
     return data_yaml
