@@ -22,7 +22,9 @@ def _register() -> None:
     except Exception as e:  # the plugin is broken or Ultralytics unsupported: warn, leave Ultralytics working
         import warnings
 
-        warnings.warn(f"yolo-dsconv: ExpandConv not registered: {type(e).__name__}: {e}", RuntimeWarning, stacklevel=2)
+        # warn_explicit with a module name for a file: one line (no source line), still filterable as a warning
+        message = f"ExpandConv not registered: {type(e).__name__}: {e}".replace("\n", " ")
+        warnings.warn_explicit(message, RuntimeWarning, "yolo-dsconv", 0)
 
 
 class _TasksFinder:

@@ -22,10 +22,16 @@ os.environ.update(
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
 
-# Property tests: a modest default budget; `--hypothesis-profile=long` for a long run.
-settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Property tests: a modest default budget; `--hypothesis-profile=long` for a long run. Hypothesis keeps its example
+# database in the per-user cache, never in the checkout.
+_DB = DirectoryBasedExampleDatabase(
+    str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "yolo-dsconv-hypothesis")
+)
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "database": _DB}
+settings.register_profile("ci", max_examples=25, **_COMMON)
+settings.register_profile("long", max_examples=1000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Ultralytics looks for Arial.ttf on every train/val and tries the internet when it is missing.

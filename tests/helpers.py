@@ -96,3 +96,96 @@ def run_without_plugin(code: str, *, timeout: int = 600) -> subprocess.Completed
             f"plugin-free interpreter failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
         )
     return proc
+
+
+# Label values per line of `predict save_txt=True` (class first): detect 5, pose 5 + 5 keypoints × 3, obb 9.
+PRED_WIDTH = {"detect": 5, "pose": 20, "obb": 9}
+
+
+def val_scores(task: str, best: Path, data: Path, cwd: Path, prog: tuple = ("yolo",), env: dict | None = None):
+    """`yolo <task> val` of `best` on `data`: (images, instances, [P R mAP50 mAP50-95 per output kind]) of `all`."""
+    import re
+
+    proc = run_cmd(
+        [
+            *prog,
+            task,
+            "val",
+            f"model={best}",
+            f"data={data}",
+            "imgsz=64",
+            "batch=8",
+            "workers=0",
+            f"project={cwd}",
+            "name=val",
+            "plots=False",
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    row = re.search(r"^\s*all\s+(\d+)\s+(\d+)((?:\s+[\d.]+)+)\s*$", proc.stdout + proc.stderr, re.M)
+    assert row, (proc.stdout + proc.stderr)[-3000:]
+    scores = [float(v) for v in row.group(3).split()]
+    assert len(scores) == (8 if task in ("segment", "pose") else 4) and all(0 <= v <= 1 for v in scores)
+    return int(row.group(1)), int(row.group(2)), scores
+
+
+def predict_labels(task: str, best: Path, source: Path, cwd: Path, prog: tuple = ("yolo",), env: dict | None = None):
+    """`yolo <task> predict save_txt=True` on a folder of images: checks the saved images and the label format
+    against what predict printed, and returns every label line as a list of floats."""
+    import re
+
+    import numpy as np
+
+    proc = run_cmd(
+        [
+            *prog,
+            task,
+            "predict",
+            f"model={best}",
+            f"source={source}",
+            "imgsz=64",
+            "save_txt=True",
+            "conf=1e-9",
+            "max_det=5",
+            f"project={cwd}",
+            "name=pred",
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    out = proc.stdout + proc.stderr
+    assert sorted(p.stem for p in (cwd / "pred").glob("*.jpg")) == sorted(p.stem for p in source.glob("*.png"))
+    files = sorted((cwd / "pred" / "labels").glob("*.txt"))
+    lines = [[float(v) for v in line.split()] for f in files for line in f.read_text().splitlines()]
+    printed = sum(int(n) for n in re.findall(r"(\d+) (?:circle|square|triangle|cross)", out))
+    assert printed == len(lines)  # one label line per detection shown
+    for values in lines:
+        if task == "segment":
+            assert len(values) >= 7 and len(values) % 2 == 1  # class, then an x y polygon
+        else:
+            assert len(values) == PRED_WIDTH[task]
+        assert values[0] in (0, 1, 2, 3) and np.isfinite(values).all()
+        if task != "obb":  # boxes, polygons and keypoints are clipped to the image; rotated corners may leave it
+            assert all(-0.01 <= v <= 1.01 for v in values[1:])
+    return lines
+
+
+def flat(x) -> list:
+    """The tensors of a nested tuple/list/dict model output."""
+    import torch
+
+    if isinstance(x, torch.Tensor):
+        return [x]
+    items = x.values() if isinstance(x, dict) else x
+    return [t for item in items for t in flat(item)]
+
+
+def assert_parts_close(actual, expected, rows: int = 4) -> None:
+    """Raw head outputs: boxes (the first `rows` channels) and everything after them (class scores, mask
+    coefficients, keypoints, angle) compared separately, each with a tolerance relative to its own scale."""
+    import torch
+
+    for a, e in ((actual[:, :rows], expected[:, :rows]), (actual[:, rows:], expected[:, rows:])):
+        scale = float(e.abs().max())
+        torch.testing.assert_close(a, e, rtol=1e-3, atol=1e-4 * scale + 1e-7)

@@ -42,15 +42,20 @@ def test_detect_shapes_equal_stock(scale, shape):
 
 
 @pytest.mark.parametrize("scale", ["n", "s"])
-def test_expandconv_output_equals_sppf_output(scale):
+def test_expandconv_takes_sppf_output_and_feeds_the_head_its_own(scale):
     ds = build(str(MODEL_YAMLS / f"yolov5{scale}-dsconv.yaml")).eval()
     seen = {}
-    hooks = [ds.model[i].register_forward_hook(lambda m, a, y, i=i: seen.__setitem__(i, y.shape)) for i in (9, 10)]
+    hooks = [
+        ds.model[i].register_forward_hook(lambda m, a, y, i=i: seen.__setitem__(i, (a[0], y))) for i in (9, 10, 11)
+    ]
     with torch.no_grad():
         ds(torch.randn(1, 3, 320, 256))
     for h in hooks:
         h.remove()
-    assert seen[10] == seen[9]
+    assert seen[10][1].shape == seen[9][1].shape  # SPPF's shape in and out
+    assert seen[10][0] is seen[9][1]  # ExpandConv reads SPPF's output tensor itself
+    assert seen[11][0] is seen[10][1]  # and the next layer reads ExpandConv's
+    assert not torch.equal(seen[10][1], seen[9][1])
     assert ds.model[11].f == -1 and ds.model[23].f == [-1, 11] and ds.model[20].f == [-1, 15]
     assert ds.model[-1].f == [18, 21, 24]
 

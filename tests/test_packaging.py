@@ -1,5 +1,6 @@
 """A regular (non-editable) wheel install: the hook and the YAMLs travel with the package, and leave with it."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -9,10 +10,32 @@ from pathlib import Path
 from helpers import REPO, bare_venv, run_python
 
 
+def clean_copy(dest: Path) -> Path:
+    """The files git tracks (and the untracked ones it does not ignore), copied: no build/ or *.egg-info can leak."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listed):
+        src, dst = REPO / name, dest / name
+        if src.is_symlink() or src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst, follow_symlinks=False)
+    return dest
+
+
 def test_wheel_install_hook_and_packaged_yamls(tmp_path):
     pip = [sys.executable, "-m", "pip"]
+    source = clean_copy(tmp_path / "src")
+    assert not (source / "build").exists() and not list(source.glob("*.egg-info"))
     subprocess.run(
-        [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)],
+        [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source)],
         check=True,
         capture_output=True,
     )

@@ -6,6 +6,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 from helpers import run_python
 
 STATE = """
@@ -63,25 +65,28 @@ def test_broken_plugin_never_stops_python(tmp_path):
     assert (proc.stdout, proc.stderr) == ("", "")
     proc = run_python("import ultralytics.nn.tasks; print('ultralytics works')", env=env, cwd=tmp_path)
     assert proc.stdout.strip() == "ultralytics works"
-    assert "ExpandConv not registered: RuntimeError: plugin exploded" in proc.stderr
+    assert proc.stderr.splitlines() == [
+        "yolo-dsconv:0: RuntimeWarning: ExpandConv not registered: RuntimeError: plugin exploded"
+    ]  # the README's "one-line warning"
 
 
-def test_isolated_and_no_site_modes():
-    for flag in ("-I", "-S"):
-        import subprocess
+def test_isolated_mode_still_runs_the_hook_quietly():
+    import subprocess
 
-        proc = subprocess.run([sys.executable, flag, "-c", "pass"], capture_output=True, text=True)
-        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    # -I ignores the environment and the user site, not site-packages: the .pth still runs, and costs no import
+    code = STATE.strip() + "\nprint('_yolo_dsconv_hook' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd="/")
+    assert proc.returncode == 0 and proc.stderr == ""
+    state, hooked = proc.stdout.splitlines()
+    assert json.loads(state) == {"loaded": [], "finder": True} and hooked == "True"
 
 
-def fake_ultralytics(root, version="8.3.0", broken=False):
+def fake_ultralytics(root, version="8.3.0", broken="", tasks="def parse_model(d, ch):\n    return d\n"):
     pkg = root / "ultralytics"
     (pkg / "nn").mkdir(parents=True)
-    (pkg / "__init__.py").write_text(
-        "raise RuntimeError('ultralytics exploded')\n" if broken else f"__version__ = {version!r}\n"
-    )
+    (pkg / "__init__.py").write_text(f"{broken}\n__version__ = {version!r}\n")
     (pkg / "nn" / "__init__.py").write_text("")
-    (pkg / "nn" / "tasks.py").write_text("def parse_model(d, ch):\n    return d\n")
+    (pkg / "nn" / "tasks.py").write_text(tasks)
     return {"PYTHONPATH": str(root)}
 
 
@@ -95,10 +100,32 @@ def test_unsupported_ultralytics_is_refused_clearly_and_harmlessly(tmp_path):
     assert proc.returncode == 1 and "UnsupportedUltralyticsError" in proc.stderr and "8.3.0 is installed" in proc.stderr
 
 
-def test_broken_or_absent_ultralytics_never_stops_python(tmp_path):
-    env = fake_ultralytics(tmp_path, broken=True)
-    proc = run_python("import json; print('fine')", env=env, cwd=tmp_path)
-    assert (proc.stdout, proc.stderr) == ("fine\n", "")
-    # absent: an interpreter where `ultralytics` cannot be imported at all
-    proc = run_python("import sys; sys.modules['ultralytics'] = None; import json; print('fine')", cwd=tmp_path)
-    assert (proc.stdout, proc.stderr) == ("fine\n", "")
+IMPORT_TASKS = """
+try:
+    import ultralytics.nn.tasks
+except Exception as e:
+    print("ULTRALYTICS ERROR", type(e).__name__, e)
+"""
+
+
+@pytest.mark.parametrize(
+    "broken,tasks,error",
+    [
+        ("raise RuntimeError('ultralytics exploded')", "", "RuntimeError ultralytics exploded"),
+        ("", "raise ImportError('tasks exploded')", "ImportError tasks exploded"),
+    ],
+)
+def test_broken_ultralytics_raises_its_own_error_untouched(tmp_path, broken, tasks, error):
+    env = fake_ultralytics(tmp_path, broken=broken, tasks=tasks)
+    assert run_python("pass", env=env, cwd=tmp_path).stderr == ""
+    proc = run_python(IMPORT_TASKS, env=env, cwd=tmp_path)  # the hook's finder is asked for tasks and wraps it
+    assert proc.stdout.strip() == f"ULTRALYTICS ERROR {error}" and proc.stderr == ""
+
+
+def test_absent_ultralytics_is_a_plain_import_error(tmp_path):
+    code = "import sys\nsys.modules['ultralytics'] = None\n" + IMPORT_TASKS
+    proc = run_python(code, cwd=tmp_path)
+    assert proc.stdout.startswith("ULTRALYTICS ERROR ModuleNotFoundError") and proc.stderr == ""
+    # the finder itself answers "not mine" when nothing else can find the parser module
+    code = "import _yolo_dsconv_hook as h\nprint(h._finder.find_spec('ultralytics.nn.tasks', ['/nonexistent']))"
+    assert run_python(code, cwd=tmp_path).stdout.strip() == "None"

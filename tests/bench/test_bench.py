@@ -36,3 +36,36 @@ def test_bench_quick_end_to_end(tmp_path, capsys):
 def test_bench_rejects_unknown_part(capsys):
     assert main(["bench", "parts=module,gpu"]) == 2
     assert "parts='module,gpu' is invalid" in capsys.readouterr().err
+
+
+def test_targets_evaluate_the_readme_limits_on_given_rows():
+    from yolo_dsconv.cli.bench import targets
+
+    rows = [
+        {"part": "module fwd", "shape": "1x512x20x20", "variant": "ExpandConv fused pruned", "ms": 13.0},
+        {"part": "module fwd", "shape": "1x512x20x20", "variant": "1x1 convs alone (fused)", "ms": 10.0},
+        {"part": "train step", "shape": "8x512x20x20", "variant": "ExpandConv pruned", "ms": 8.0},
+        {"part": "train step", "shape": "8x512x20x20", "variant": "ExpandConv unpruned", "ms": 10.0},
+        {"part": "train step", "shape": "8x512x8x8", "variant": "ExpandConv pruned", "ms": 7.6},
+        {"part": "train step", "shape": "8x512x8x8", "variant": "ExpandConv unpruned", "ms": 10.0},
+        {"part": "model fwd", "shape": "1x3x640x640", "variant": "yolov5s", "ms": 100.0, "gflops": 24.0},
+        {"part": "model fwd", "shape": "1x3x640x640", "variant": "yolov5s-dsconv", "ms": 104.0, "gflops": 24.72},
+    ]
+    assert targets(rows) == [
+        ["fused ExpandConv / its 1x1 convs, fwd 1x512x20x20", "1.300", "≤ 1.300", "met"],
+        ["pruned / unpruned train step 8x512x20x20", "0.800", "≤ 0.900", "met"],
+        ["pruned / unpruned train step 8x512x8x8", "0.760", "≤ 0.750", "MISSED"],
+        ["yolov5s-dsconv / yolov5s latency at 640", "1.040", "≤ 1.040", "met"],
+    ]
+    assert targets(rows[:2]) == [targets(rows)[0]]  # a target whose rows were not run is left out
+
+
+def test_bench_startup_part_times_the_hook_on_and_off(tmp_path, capsys):
+    assert main(["bench", "parts=startup", "rounds=3", f"out={tmp_path}"]) == 0
+    rows = json.loads((tmp_path / "bench_cpu_fp32.json").read_text())["rows"]
+    assert {(r["part"], r["variant"]) for r in rows} == {("python -c pass", "hook on"), ("python -c pass", "hook off")}
+    assert all(5 < r["ms"] < 5000 for r in rows)
+    ratio = next(r["ratio"] for r in rows if r["variant"] == "hook on")
+    assert ratio == next(r["ms"] for r in rows if r["variant"] == "hook on") / next(
+        r["ms"] for r in rows if r["variant"] == "hook off"
+    )

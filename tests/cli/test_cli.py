@@ -17,7 +17,7 @@ def test_info_prints_layer_table_and_costs_against_stock():
     assert stock and ds, out[-2000:]
     assert int(stock.group(1).replace(",", "")) == 9153152
     assert int(ds.group(1).replace(",", "")) == 9153152 + 942080
-    assert 23.5 < float(stock.group(2)) < 24.5 and float(ds.group(3)) > float(stock.group(2))
+    assert (stock.group(2), ds.group(3)) == ("24.00", "24.73")  # the README's cost table
     row = re.search(
         r"^10\s+-1\s+512\s+256\s+512\s+\(5, 7, 9\)\s+\(5, 7, 9\)\s+True\s+\(25, 49, 81\)\s+942,080", out, re.M
     )
@@ -44,10 +44,32 @@ def test_dataset_command(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == str(tmp_path / "d" / "data.yaml")
 
 
-def test_demo_trains_both_models_and_prints_the_table(tmp_path):
+NETWORK_GUARD = """
+import os, socket
+def _refuse(*args, **kwargs):
+    with open(os.environ["NETWORK_LOG"], "a") as f:
+        f.write(repr(args[1:] or args) + "\\n")
+    raise OSError("network disabled by the test")
+socket.socket.connect = socket.socket.connect_ex = _refuse
+socket.getaddrinfo = socket.create_connection = _refuse
+"""
+
+
+def test_demo_trains_both_models_offline_and_prints_the_table(tmp_path):
+    # A fresh config dir without the font the suite pre-seeds, and every network call refused and logged: the demo
+    # itself must provide the font (demo.offline_font) and download nothing.
+    guard, config, log = tmp_path / "guard", tmp_path / "config", tmp_path / "network.log"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(NETWORK_GUARD)
+    env = {"PYTHONPATH": str(guard), "NETWORK_LOG": str(log), "YOLO_CONFIG_DIR": str(config)}
     proc = run_cmd(
-        ["yolo-dsconv", "demo", f"project={tmp_path}", "epochs=1", "imgsz=64", "n_train=8", "n_val=4"], cwd=tmp_path
+        ["yolo-dsconv", "demo", f"project={tmp_path}", "epochs=1", "imgsz=64", "n_train=8", "n_val=4"],
+        cwd=tmp_path,
+        env=env,
     )
+    assert not log.exists(), log.read_text()
+    assert "Download" not in proc.stdout + proc.stderr
+    assert (config / "Ultralytics" / "Arial.ttf").is_file()
     table = proc.stdout[proc.stdout.index("yolo-dsconv demo:") :]
     rows = [line.split() for line in table.splitlines()[3:5]]
     assert [r[0] for r in rows] == ["yolov5n.yaml", "yolov5n-dsconv.yaml"]

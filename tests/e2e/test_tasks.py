@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import TINY_TRAIN, run_cmd, run_python, run_without_plugin
+from helpers import (
+    TINY_TRAIN,
+    assert_parts_close,
+    flat,
+    predict_labels,
+    run_cmd,
+    run_python,
+    run_without_plugin,
+    val_scores,
+)
 
 SUFFIX = {"segment": "seg", "pose": "pose", "obb": "obb"}
 CASES = [
@@ -24,8 +33,6 @@ CASES = [
     for task in SUFFIX
     for family in ("yolov8", "yolo11")
 ]
-# Label values per line of `predict save_txt=True` (class first): detect 5, pose 5 + 5 keypoints × 3, obb 9.
-PRED_WIDTH = {"pose": 20, "obb": 9}
 
 
 @pytest.fixture(scope="module")
@@ -87,62 +94,12 @@ def test_train_builds_the_task_model_with_expandconv(run, task, family):
 def test_val_and_predict_from_best(run, task, family, tmp_path):
     _, _, data, folder = run
     best = folder / "weights" / "best.pt"
-    val = run_cmd(
-        [
-            "yolo",
-            task,
-            "val",
-            f"model={best}",
-            f"data={data}",
-            "imgsz=64",
-            "batch=8",
-            "workers=0",
-            f"project={tmp_path}",
-            "name=val",
-            "plots=False",
-        ],
-        cwd=tmp_path,
-    )
-    # the `all` row: images, instances, then P R mAP50 mAP50-95 per output kind (box, and mask or pose)
-    row = re.search(r"^\s*all\s+(\d+)\s+(\d+)((?:\s+[\d.]+)+)\s*$", val.stdout + val.stderr, re.M)
-    assert row and int(row.group(1)) == 8 and int(row.group(2)) > 0
-    scores = [float(v) for v in row.group(3).split()]
-    assert len(scores) == (4 if task == "obb" else 8) and all(0 <= v <= 1 for v in scores)
-    source = data.parent / "images" / "val"
-    pred = run_cmd(
-        [
-            "yolo",
-            task,
-            "predict",
-            f"model={best}",
-            f"source={source}",
-            "imgsz=64",
-            "save_txt=True",
-            "conf=1e-9",
-            "max_det=5",
-            f"project={tmp_path}",
-            "name=pred",
-        ],
-        cwd=tmp_path,
-    )
-    out = pred.stdout + pred.stderr
-    assert sorted(p.stem for p in (tmp_path / "pred").glob("*.jpg")) == sorted(p.stem for p in source.glob("*.png"))
-    labels = sorted((tmp_path / "pred" / "labels").glob("*.txt"))
-    printed = sum(int(n) for n in re.findall(r"(\d+) (?:circle|square|triangle|cross)", out))
-    assert printed == sum(len(f.read_text().splitlines()) for f in labels)  # one label line per detection shown
+    images, instances, _ = val_scores(task, best, data, tmp_path)
+    assert images == 8 and instances > 0
+    labels = predict_labels(task, best, data.parent / "images" / "val", tmp_path)
     # Two epochs at 64 px give weak, tiny boxes; Ultralytics drops segment detections whose mask is empty, so only
     # pose and obb are sure to have some at this confidence.
     assert labels or task == "segment", "predict wrote no labels"
-    for file in labels:
-        for line in file.read_text().splitlines():
-            values = [float(v) for v in line.split()]
-            if task == "segment":
-                assert len(values) >= 7 and len(values) % 2 == 1  # class, then an x y polygon
-            else:
-                assert len(values) == PRED_WIDTH[task]
-            assert values[0] in (0, 1, 2, 3) and np.isfinite(values).all()
-            if task != "obb":  # boxes, polygons and keypoints are clipped to the image; rotated corners may leave it
-                assert all(-0.01 <= v <= 1.01 for v in values[1:])
 
 
 INTERRUPTED = """
@@ -181,22 +138,6 @@ except ImportError:
 outs = ort.InferenceSession({onnx!r}).run(None, {{"images": np.load({x!r})}})
 np.savez({out!r}, *outs)
 """
-
-
-def flat(x) -> list[torch.Tensor]:
-    """The tensors of a nested tuple/list/dict model output."""
-    if isinstance(x, torch.Tensor):
-        return [x]
-    items = x.values() if isinstance(x, dict) else x
-    return [t for item in items for t in flat(item)]
-
-
-def assert_parts_close(actual: torch.Tensor, expected: torch.Tensor, rows: int = 4) -> None:
-    """Boxes (the first `rows` channels) and everything after them (scores, mask coefficients, keypoints, angle)
-    compared separately, each with a tolerance relative to its own scale."""
-    for a, e in ((actual[:, :rows], expected[:, :rows]), (actual[:, rows:], expected[:, rows:])):
-        scale = float(e.abs().max())
-        torch.testing.assert_close(a, e, rtol=1e-3, atol=1e-4 * scale + 1e-6)
 
 
 @pytest.mark.parametrize("task,family", CASES)

@@ -1,13 +1,23 @@
 """The plain `yolo` command with a dsconv model, each step in a fresh process (docs/design.md, sections 5 and 6)."""
 
 import csv
+import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import MODEL_YAMLS, TINY_TRAIN, run_cmd, run_python
+from helpers import (
+    MODEL_YAMLS,
+    TINY_TRAIN,
+    assert_parts_close,
+    predict_labels,
+    run_cmd,
+    run_python,
+    run_without_plugin,
+    val_scores,
+)
 
 LOAD_CHECK = """
 import sys
@@ -82,43 +92,18 @@ def test_checkpoint_loads_under_safe_load(trained_run):
 
 def test_yolo_val_and_predict_from_checkpoint(trained_run, shapes_data, tmp_path):
     best = trained_run / "weights" / "best.pt"
-    val = run_cmd(
-        [
-            "yolo",
-            "val",
-            f"model={best}",
-            f"data={shapes_data}",
-            "imgsz=64",
-            "batch=8",
-            "workers=0",
-            f"project={tmp_path}",
-            "name=val",
-            "plots=False",
-        ],
-        cwd=tmp_path,
-    )
-    assert "all" in val.stdout + val.stderr
-    source = shapes_data.parent / "images" / "val"
-    run_cmd(
-        [
-            "yolo",
-            "predict",
-            f"model={best}",
-            f"source={source}",
-            "imgsz=64",
-            "save_txt=True",
-            "conf=0.001",
-            f"project={tmp_path}",
-            "name=pred",
-        ],
-        cwd=tmp_path,
-    )
-    saved = sorted(p.stem for p in (tmp_path / "pred").glob("*.jpg"))
-    assert saved == sorted(p.stem for p in source.glob("*.png"))
+    images, instances, (*_, map50_95) = val_scores("detect", best, shapes_data, tmp_path)
+    labels = sum(len(f.read_text().splitlines()) for f in (shapes_data.parent / "labels" / "val").glob("*.txt"))
+    assert (images, instances) == (8, labels)
+    with open(trained_run / "results.csv") as f:  # best.pt is the epoch with the best fitness
+        rows = list(csv.DictReader(f))
+    best_row = max(rows, key=lambda row: 0.1 * float(row["metrics/mAP50(B)"]) + 0.9 * float(row["metrics/mAP50-95(B)"]))
+    assert abs(map50_95 - float(best_row["metrics/mAP50-95(B)"])) <= 0.01
+    assert predict_labels("detect", best, shapes_data.parent / "images" / "val", tmp_path)
 
 
 def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
-    run_cmd(
+    proc = run_cmd(
         [
             "yolo",
             "train",
@@ -130,6 +115,9 @@ def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
         ],
         cwd=tmp_path,
     )
+    # every tensor of best.pt, ExpandConv's included, is loaded into the model that starts the fine-tune
+    x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
+    assert x == y == 505
     out = run_python(LOAD_CHECK.format(path=str(tmp_path / "ft" / "weights" / "last.pt"))).stdout.split()
     assert out[-2:] == ["ExpandConv", "True"]
 
@@ -164,6 +152,9 @@ def test_resume_after_interrupted_run(tmp_path, shapes_data):
 DDP_PARENT = """
 import yolo_dsconv
 from ultralytics.models.yolo.detect import DetectionTrainer
+from ultralytics.utils.callbacks.base import default_callbacks
+if not {callback}:
+    default_callbacks["on_pretrain_routine_start"].remove(yolo_dsconv.callbacks.register_in_ddp_workers)
 from ultralytics.utils.dist import generate_ddp_file
 overrides = dict(model={cfg!r}, data={data!r}, epochs=1, imgsz=64, workers=0, project={project!r}, name="ddp")
 trainer = DetectionTrainer(overrides=overrides)
@@ -171,11 +162,19 @@ print(generate_ddp_file(trainer))
 """
 
 
-@pytest.mark.parametrize("hook", ["0", "1"])
-def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook):
+@pytest.mark.parametrize(
+    "hook,callback,builds",
+    [
+        ("0", True, True),  # hook off: the pickled callback alone registers the plugin in the worker
+        ("0", False, False),  # ... and without it the worker cannot build the model: the callback is what did it
+        ("1", False, True),  # hook on: the start-up hook registers it, callback or not
+    ],
+)
+def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook, callback, builds):
     # The parent writes the file as Ultralytics' DDP launcher does; a fresh interpreter runs it up to the model build.
+    cfg = str(MODEL_YAMLS / "yolov5n-dsconv.yaml")
     parent = run_python(
-        DDP_PARENT.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)),
+        DDP_PARENT.format(cfg=cfg, data=str(shapes_data), project=str(tmp_path), callback=callback),
         env={"YOLO_DSCONV_HOOK": "0"},
     )
     file = parent.stdout.strip().splitlines()[-1]
@@ -194,13 +193,20 @@ def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook):
         timeout=300,
         env={**__import__("os").environ, "YOLO_DSCONV_HOOK": hook},
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "BUILT ExpandConv" in proc.stdout
+    if builds:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "BUILT ExpandConv" in proc.stdout
+    else:
+        assert proc.returncode != 0 and "KeyError: 'ExpandConv'" in proc.stderr
 
 
 EXPORTED = """
 import sys
-sys.modules["yolo_dsconv"] = None  # the plugin is not importable here
+try:
+    import yolo_dsconv
+    sys.exit("yolo_dsconv is importable here")
+except ImportError:
+    pass
 import numpy as np, onnxruntime as ort, torch
 x = np.load({x!r})
 onnx_out = ort.InferenceSession({onnx!r}).run(None, {{"images": x}})[0]
@@ -208,11 +214,6 @@ ts_out = torch.jit.load({ts!r})(torch.from_numpy(x))
 ts_out = ts_out[0] if isinstance(ts_out, (list, tuple)) else ts_out
 np.save({o1!r}, onnx_out)
 np.save({o2!r}, ts_out.numpy())
-try:
-    import yolo_dsconv
-    print("IMPORTABLE")
-except ImportError:
-    print("NOT-IMPORTABLE")
 """
 
 
@@ -229,21 +230,15 @@ def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
     x = torch.rand(1, 3, 64, 64)
     np.save(tmp_path / "x.npy", x.numpy())
     o1, o2 = tmp_path / "onnx.npy", tmp_path / "ts.npy"
-    out = run_python(
-        EXPORTED.format(x=str(tmp_path / "x.npy"), onnx=str(onnx), ts=str(ts), o1=str(o1), o2=str(o2)),
-        env={"YOLO_DSCONV_HOOK": "0"},
-    )
-    assert out.stdout.split()[-1] == "NOT-IMPORTABLE"
+    run_without_plugin(EXPORTED.format(x=str(tmp_path / "x.npy"), onnx=str(onnx), ts=str(ts), o1=str(o1), o2=str(o2)))
     model = YOLO(best).model.float().fuse(verbose=False).eval()
     with torch.no_grad():
         ref = model(x)[0]
-    torch.testing.assert_close(torch.from_numpy(np.load(o1)), ref, rtol=1e-3, atol=1e-3)
-    torch.testing.assert_close(torch.from_numpy(np.load(o2)), ref, rtol=1e-4, atol=1e-4)
+    assert_parts_close(torch.from_numpy(np.load(o1)), ref)
+    assert_parts_close(torch.from_numpy(np.load(o2)), ref)
 
 
 DYNAMIC = """
-import sys
-sys.modules["yolo_dsconv"] = None
 import numpy as np, onnxruntime as ort
 session = ort.InferenceSession({onnx!r})
 for i, shape in enumerate({shapes!r}):
@@ -263,14 +258,24 @@ def test_dynamic_onnx_export_matches_pruned_eager_at_several_sizes(trained_run, 
     shapes = [(64, 64), (96, 160), (256, 256), (32, 320)]  # P5 maps 2×2 … 8×8: pruning differs per size in eager
     for i, (h, w) in enumerate(shapes):
         np.save(tmp_path / f"x{i}.npy", torch.rand(1, 3, h, w).numpy())
-    run_python(
+    run_without_plugin(
         DYNAMIC.format(
             onnx=str(best.with_suffix(".onnx")), shapes=shapes, x=str(tmp_path / "x{}.npy"), o=str(tmp_path / "o{}.npy")
-        ),
-        env={"YOLO_DSCONV_HOOK": "0"},
+        )
     )
     model = YOLO(best).model.float().fuse(verbose=False).eval()
     for i, _ in enumerate(shapes):
         with torch.no_grad():
             ref = model(torch.from_numpy(np.load(tmp_path / f"x{i}.npy")))[0]
-        torch.testing.assert_close(torch.from_numpy(np.load(tmp_path / f"o{i}.npy")), ref, rtol=1e-3, atol=1e-3)
+        assert_parts_close(torch.from_numpy(np.load(tmp_path / f"o{i}.npy")), ref)
+
+
+def test_passthrough_val_predict_export_with_hook_off(trained_run, shapes_data, tmp_path):
+    off = {"YOLO_DSCONV_HOOK": "0"}
+    best = tmp_path / "best.pt"
+    shutil.copy(trained_run / "weights" / "best.pt", best)
+    images, _, _ = val_scores("detect", best, shapes_data, tmp_path, prog=("yolo-dsconv",), env=off)
+    assert images == 8
+    predict_labels("detect", best, shapes_data.parent / "images" / "val", tmp_path, prog=("yolo-dsconv",), env=off)
+    run_cmd(["yolo-dsconv", "export", f"model={best}", "format=onnx", "imgsz=64"], cwd=tmp_path, env=off)
+    assert best.with_suffix(".onnx").is_file()

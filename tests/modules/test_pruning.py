@@ -87,3 +87,23 @@ def test_pruning_off_under_tracing():
     for h in (8, 20, 40):  # a graph traced at 8×8 stays right at other sizes: no size is baked in
         x = torch.randn(1, 2, h, h)
         torch.testing.assert_close(traced(x), conv(x))
+
+
+PRUNE_ENV = """
+import torch
+from yolo_dsconv import ExpandConv
+from yolo_dsconv.modules.pruning import pruning_enabled
+from yolo_dsconv.profile import model_costs
+from ultralytics import YOLO
+m = ExpandConv(16, 16).eval()
+print("ENABLED", pruning_enabled(m), round(model_costs(YOLO("yolov5s-dsconv.yaml").model.eval(), 640)["gflops"], 2))
+"""
+
+
+def test_yolo_dsconv_prune_env_var_turns_pruning_off_process_wide():
+    from helpers import run_python
+
+    on = run_python(PRUNE_ENV).stdout.split()[-2:]
+    off = run_python(PRUNE_ENV, env={"YOLO_DSCONV_PRUNE": "0"}).stdout.split()[-2:]
+    assert on[0] == "True" and off[0] == "False"
+    assert float(on[1]) == 24.73 and float(off[1]) > float(on[1])  # the full dilated kernels are counted and run

@@ -4,6 +4,7 @@ Default budget: the `ci` profile (see tests/conftest.py); `pytest --hypothesis-p
 """
 
 import copy
+import shutil
 
 import pytest
 import torch
@@ -69,28 +70,33 @@ def test_fused_equals_unfused(case):
     torch.testing.assert_close(fused(x), ref, rtol=1e-4, atol=1e-4)
 
 
+# Relative error of a low-precision forward against fp32 on the same (rounded) weights and input: bf16 keeps 8
+# significant bits, fp16 11; a dozen stages of conv, BN and SiLU compound the rounding.
+LOW_PRECISION_TOL = {torch.bfloat16: 0.1, torch.float16: 0.02}
+
+
 @given(configs(), st.sampled_from([torch.bfloat16, torch.float16]), st.booleans())
-def test_low_precision_and_channels_last(case, dtype, channels_last):
+def test_low_precision_and_channels_last_match_fp32(case, dtype, channels_last):
     cfg, shape = case
     m = build(cfg).eval().to(dtype)
     x = torch.randn(shape).to(dtype)
+    ref_m, ref_x = copy.deepcopy(m).float(), x.float()  # fp32 arithmetic on exactly the rounded values
     if channels_last:
         m, x = m.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
-        y = m(x)
+        y, ref = m(x), ref_m(ref_x)
     assert y.dtype == dtype and torch.isfinite(y).all()
+    tol = LOW_PRECISION_TOL[dtype]
+    torch.testing.assert_close(y.float(), ref, rtol=tol, atol=tol * max(1.0, float(ref.abs().max())))
     if channels_last and min(y.shape[1:]) > 1:  # a 1-wide tensor has ambiguous strides
         assert y.is_contiguous(memory_format=torch.channels_last)
 
 
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")), reason="torch.compile needs a C compiler on CPU")
 def test_torch_compile_matches_eager():
+    # Any failure of compile or of the compiled call is a failure: only a missing toolchain is a reason to skip.
     m = build(dict(c1=8, c2=8)).eval()
     x = torch.randn(1, 8, 20, 20)
-    try:
-        compiled = torch.compile(m)
-        with torch.no_grad():
-            y = compiled(x)
-    except Exception as e:  # no working compiler toolchain on this machine
-        pytest.skip(f"torch.compile does not run here: {type(e).__name__}: {str(e)[:200]}")
+    compiled = torch.compile(m)
     with torch.no_grad():
-        torch.testing.assert_close(y, m(x), rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(compiled(x), m(x), rtol=1e-4, atol=1e-4)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from helpers import MODEL_YAMLS, TINY_TRAIN, run_cmd, run_python
+from helpers import MODEL_YAMLS, REPO, TINY_TRAIN, run_cmd, run_python
 from yolo_dsconv.yaml_tools import map_stock_index
 
 
@@ -76,3 +76,4 @@ def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
     )
     x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
     assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)
+    assert (x, y) == (427, 505) and f"Ultralytics reports `Transferred {x}/{y}`" in (REPO / "README.md").read_text()

@@ -18,10 +18,11 @@ commands of yolo-dsconv:
   version   print versions
 
 Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for when the start-up hook is off):
-  train | val | predict | export | track | benchmark
+  train | val | predict | export | track | benchmark, optionally after a task: detect | segment | pose | obb
 """
 
 PASSTHROUGH = ("train", "val", "predict", "export", "track", "benchmark")
+TASKS = ("detect", "segment", "pose", "obb", "classify")  # `yolo TASK MODE ...`
 
 
 def _commands() -> dict:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     try:
-        if command in PASSTHROUGH:
+        if command in PASSTHROUGH or command in TASKS:
             from .passthrough import run as passthrough
 
             return passthrough(command, rest)

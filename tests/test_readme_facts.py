@@ -1,0 +1,67 @@
+"""Every number the README quotes as a fact of the code, recomputed: the README cannot drift from the code silently.
+
+(Timings and accuracy are measurements, rerun by `yolo-dsconv bench` and the demo; they are not pinned here. The
+transfer count, which needs a trained checkpoint, is pinned in tests/yaml_tools/test_transfer.py.)
+"""
+
+import re
+
+import pytest
+from ultralytics import YOLO
+
+from helpers import REPO
+from yolo_dsconv.profile import model_costs
+
+README = (REPO / "README.md").read_text()
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def costs(name: str) -> dict:
+    return model_costs(YOLO(name).model.eval(), 640)
+
+
+def test_yolov5s_cost_table():
+    found = re.findall(r"^\| (yolov5s(?:-dsconv)?\.yaml) \| ([\d,]+)[^|]*\| ([\d.]+)", README, re.M)
+    assert {name for name, _, _ in found} == {"yolov5s.yaml", "yolov5s-dsconv.yaml"}
+    for name, params, gflops in found:
+        c = costs(name)
+        assert (c["params"], round(c["gflops"], 2)) == (number(params), number(gflops)), name
+    ratio = re.search(r"10,095,232 \(×([\d.]+)\) \| 24\.73 \(×([\d.]+)\)", README).groups()
+    s, d = costs("yolov5s.yaml"), costs("yolov5s-dsconv.yaml")
+    assert ratio == (f"{d['params'] / s['params']:.3f}", f"{d['gflops'] / s['gflops']:.3f}")
+
+
+TASK_ROWS = re.findall(
+    r"^\| (yolo\w+n-(?:seg|pose|obb)-dsconv) \| ([\d,]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", README, re.M
+)
+
+
+@pytest.mark.parametrize("row", TASK_ROWS, ids=[r[0] for r in TASK_ROWS])
+def test_task_config_cost_table(row):
+    name, params, x_params, gflops, x_gflops = row
+    d, s = costs(f"{name}.yaml"), costs(f"{name.replace('-dsconv', '')}.yaml")
+    assert (d["params"], f"{d['gflops']:.2f}") == (number(params), gflops)
+    assert (f"{d['params'] / s['params']:.3f}", f"{d['gflops'] / s['gflops']:.3f}") == (x_params, x_gflops)
+
+
+def test_task_table_lists_all_six_task_configs():
+    assert len(TASK_ROWS) == 6
+
+
+def test_count_of_sppf_yamls_that_graft():
+    import ultralytics
+
+    root = __import__("pathlib").Path(ultralytics.__file__).parent / "cfg" / "models"
+    count = sum("SPPF" in p.read_text() for p in root.glob("*/*.yaml"))
+    assert f"All {count} SPPF-based YAMLs shipped with Ultralytics {ultralytics.__version__} graft" in README
+    assert count == 41  # tests/yaml_tools/test_graft.py::test_every_sppf_family_grafts_and_builds (slow) builds each
+
+
+def test_expandconv_parameter_count_of_yolov5n():
+    # "the 78 tensors left are ExpandConv's": state tensors (weights, BN parameters and buffers) of layer 10
+    model = YOLO("yolov5n-dsconv.yaml").model
+    n = sum(1 for k in model.state_dict() if k.startswith("model.10."))
+    assert f"the {n} tensors left are ExpandConv's" in README and n == 78
