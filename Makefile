@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all lint ultralytics-tests versions bench clean
+.PHONY: install demo info test test-all lint ultralytics-tests versions versions-ci mutation bench clean
 
 install: $(STAMP)
 
@@ -36,8 +36,17 @@ test-all: $(STAMP)
 ultralytics-tests: $(STAMP)  ## Ultralytics' own test suite without and with the plugin; fails on any difference
 	$(BIN)/python scripts/ultralytics_tests.py
 
-versions: $(STAMP)  ## the lowest and highest supported Ultralytics, and one below the range (needs the package index)
+versions: $(STAMP)  ## the release matrix over 9 Ultralytics releases (needs the package index; README "Supported versions")
+	$(BIN)/python scripts/release_matrix.py --out docs/results/release_matrix
+
+versions-ci: $(STAMP)  ## the lowest and highest supported release end to end, and one below the range refused
 	$(BIN)/python -m pytest -q -m slow tests/versions
+
+mutation: $(STAMP)  ## mutation testing of modules/, registry.py, yaml_tools/, paths.py (about an hour; not in CI)
+	$(BIN)/python -m pip install -q "mutmut==3.8.1"
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 bench: $(STAMP)  ## speed targets (README "Speed")
 	$(BIN)/yolo-dsconv bench

@@ -1,6 +1,7 @@
 """register_module: Conv-like channel handling, idempotence, clear refusals, stock models untouched."""
 
 import json
+import re
 import threading
 from typing import ClassVar
 
@@ -96,6 +97,14 @@ def test_concurrent_registration_leaves_one_entry():
         unregister_module("Threaded")
 
 
+def test_unregister_refuses_a_name_it_did_not_register():
+    with pytest.raises(ValueError, match=r"^unregister_module: 'Conv' was not registered by yolo-dsconv$"):
+        unregister_module("Conv")
+    with pytest.raises(ValueError, match=r"^unregister_module: 'Nothing' was not registered by yolo-dsconv$"):
+        unregister_module("Nothing")
+    assert tasks.Conv is Conv
+
+
 def test_refuses_a_name_the_parser_already_knows():
     with pytest.raises(ValueError, match="'Conv' already means"):
         register_module(Probe, name="Conv")
@@ -119,14 +128,57 @@ def test_refuses_non_modules_and_bad_signatures():
         register_module(Probe, name="not valid")
 
 
-def test_unsupported_version_names_both_versions():
+def test_release_below_the_range_names_both_versions():
     with pytest.raises(
-        UnsupportedUltralyticsError, match=r"ultralytics>=8\.4\.190,<8\.5, but ultralytics 8\.3\.0 is installed"
+        UnsupportedUltralyticsError, match=r"supports ultralytics>=8\.1\.0, but ultralytics 8\.0\.200 is installed"
     ):
-        check_ultralytics("8.3.0")
-    with pytest.raises(UnsupportedUltralyticsError, match=r"8\.5\.1"):
-        check_ultralytics("8.5.1")
-    assert check_ultralytics("8.4.190") == "8.4.190"
+        check_ultralytics("8.0.200")
+    for version in ("8.1.0", "8.3.0", "8.4.190", "8.5.1", "9.0.0.dev3"):  # no upper bound: newer ones are tried
+        assert check_ultralytics(version) == version
+
+
+def test_newer_release_warns_once_in_one_line(recwarn, monkeypatch):
+    from yolo_dsconv import compat
+    from yolo_dsconv.compat import warn_if_untested
+
+    monkeypatch.setattr(compat, "_warned", [])  # a fresh process's state
+
+    assert warn_if_untested("8.4.190") is False and warn_if_untested("8.1.0") is False
+    assert warn_if_untested("8.5.0") is True and warn_if_untested("8.5.0") is True
+    messages = [str(w.message) for w in recwarn if "newer than the releases" in str(w.message)]
+    assert messages == [
+        "ultralytics 8.5.0 is newer than the releases yolo-dsconv was tested on (8.1.0 to 8.4.190); "
+        "the model-parser patch applied, so ExpandConv is registered"
+    ]
+
+
+NEWER = """
+import ultralytics
+ultralytics.__version__ = "8.5.0"  # as if the next minor release were installed
+import yolo_dsconv
+from ultralytics.nn.tasks import DetectionModel
+print(type(DetectionModel("yolov5n-dsconv.yaml", verbose=False).model[10]).__name__)
+"""
+
+
+def test_newer_release_runs_when_the_patch_applies():
+    proc = run_python(NEWER, env={"YOLO_DSCONV_HOOK": "0"})
+    assert proc.stdout.split()[-1] == "ExpandConv"
+    warned = [line for line in proc.stderr.splitlines() if "yolo-dsconv" in line]
+    assert warned == [
+        "yolo-dsconv:0: UserWarning: ultralytics 8.5.0 is newer than the releases yolo-dsconv was tested on "
+        "(8.1.0 to 8.4.190); the model-parser patch applied, so ExpandConv is registered"
+    ]
+
+
+def test_shipped_yaml_needing_a_newer_release_is_refused_by_name(monkeypatch):
+    monkeypatch.delitem(tasks.__dict__, "C3k2")  # as on a release before 8.3.0, which has no yolo11 modules
+    with pytest.raises(
+        ValueError,
+        match=r"layer 2 uses C3k2, which ultralytics 8\.4\.\d+ does not have: "
+        r".*yolo11n-dsconv\.yaml needs ultralytics>=8\.3\.0",
+    ):
+        DetectionModel("yolo11n-dsconv.yaml", verbose=False)
 
 
 def test_unrecognisable_parser_fails_loudly():
@@ -135,7 +187,7 @@ def test_unrecognisable_parser_fails_loudly():
 
     with pytest.raises(
         UnsupportedUltralyticsError,
-        match=r"ultralytics 8\.4\.\d+ \(supported: ultralytics>=8\.4\.190,<8\.5\): "
+        match=r"ultralytics 8\.4\.\d+ \(supported: ultralytics>=8\.1\.0\): "
         r"expected exactly one container of Conv-like modules, found 0",
     ):
         recompiled_parse_model(parse_model)
@@ -244,3 +296,26 @@ def test_hook_after_manual_import_keeps_one_registration():
         "from ultralytics.nn import tasks\nprint(len(tasks._yolo_dsconv_base_modules))"
     )
     assert run_python(code).stdout.split()[-1] == "2"
+
+
+def test_refusal_messages_in_full(probe):
+    class NoChannels(nn.Module):
+        def __init__(self, k=3):
+            super().__init__()
+
+    expected = (
+        f"register_module: {NoChannels.__qualname__}(k=3) must start with (c1, c2, ...) "
+        "to receive Conv-like channel arguments"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(expected)}$"):
+        register_module(NoChannels)
+    with pytest.raises(ValueError, match=r"name='class' is invalid, expected a Python identifier"):
+        register_module(Probe, name="class")  # a keyword is no usable YAML name
+
+    class Impostor(Probe):
+        pass
+
+    expected = f"register_module: name 'Probe' already means {Probe!r} to the Ultralytics parser; pass another name"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        register_module(Impostor, name="Probe")  # another class under a name this plugin registered
+    assert tasks.Probe is Probe

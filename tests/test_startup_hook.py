@@ -81,7 +81,7 @@ def test_isolated_mode_still_runs_the_hook_quietly():
     assert json.loads(state) == {"loaded": [], "finder": True} and hooked == "True"
 
 
-def fake_ultralytics(root, version="8.3.0", broken="", tasks="def parse_model(d, ch):\n    return d\n"):
+def fake_ultralytics(root, version="8.0.200", broken="", tasks="def parse_model(d, ch):\n    return d\n"):
     pkg = root / "ultralytics"
     (pkg / "nn").mkdir(parents=True)
     (pkg / "__init__.py").write_text(f"{broken}\n__version__ = {version!r}\n")
@@ -95,9 +95,11 @@ def test_unsupported_ultralytics_is_refused_clearly_and_harmlessly(tmp_path):
     assert run_python("pass", env=env, cwd=tmp_path).stderr == ""
     proc = run_python("import ultralytics.nn.tasks; print('still works')", env=env, cwd=tmp_path)
     assert proc.stdout.strip() == "still works"
-    assert "yolo-dsconv supports ultralytics>=8.4.190,<8.5, but ultralytics 8.3.0 is installed" in proc.stderr
+    assert "yolo-dsconv supports ultralytics>=8.1.0, but ultralytics 8.0.200 is installed" in proc.stderr
     proc = run_python("import yolo_dsconv", env={**env, "YOLO_DSCONV_HOOK": "0"}, cwd=tmp_path, check=False)
-    assert proc.returncode == 1 and "UnsupportedUltralyticsError" in proc.stderr and "8.3.0 is installed" in proc.stderr
+    assert (
+        proc.returncode == 1 and "UnsupportedUltralyticsError" in proc.stderr and "8.0.200 is installed" in proc.stderr
+    )
 
 
 IMPORT_TASKS = """

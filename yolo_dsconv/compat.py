@@ -1,14 +1,27 @@
-"""The Ultralytics releases this plugin supports, and the check that refuses the others."""
+"""The Ultralytics releases this plugin supports: the lower bound it enforces, and the newest release it was tested on.
+
+The lower bound is the oldest release where the release matrix (`make versions`, README "Supported versions")
+passes. A release newer than the newest tested one runs, with one warning line, as long as the parser patch
+applies; `integration.apply_patches` refuses it loudly when it does not.
+"""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ("SUPPORTED_ULTRALYTICS", "UnsupportedUltralyticsError", "check_ultralytics", "ultralytics_version")
+__all__ = (
+    "NEWEST_TESTED",
+    "SUPPORTED_ULTRALYTICS",
+    "UnsupportedUltralyticsError",
+    "check_ultralytics",
+    "release",
+    "ultralytics_version",
+    "warn_if_untested",
+)
 
-# Tested releases: the lowest and the highest of this range each run the suite (Makefile target `versions`).
-SUPPORTED_ULTRALYTICS = ">=8.4.190,<8.5"
-_LOWEST, _BELOW = (8, 4, 190), (8, 5, 0)
+LOWEST = "8.1.0"  # the oldest release of the release matrix; also the lower bound in setup.cfg
+NEWEST_TESTED = "8.4.190"  # the newest release of the release matrix
+SUPPORTED_ULTRALYTICS = f">={LOWEST}"
 
 
 class UnsupportedUltralyticsError(RuntimeError):
@@ -30,16 +43,37 @@ def ultralytics_version() -> str:
     return version
 
 
-def _release(version: str) -> tuple[int, ...]:
+def release(version: str) -> tuple[int, ...]:
+    """(major, minor, patch) of a version string: '8.4.190' -> (8, 4, 190); '8.5.0.dev1' -> (8, 5, 0)."""
     return tuple(int(x) for x in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
 def check_ultralytics(version: str | None = None) -> str:
-    """Return the installed (or given) Ultralytics version, or raise UnsupportedUltralyticsError if out of range."""
+    """Return the installed (or given) Ultralytics version, or raise UnsupportedUltralyticsError below the range."""
     version = version or ultralytics_version()
-    if not (_LOWEST <= _release(version) < _BELOW):
+    if release(version) < release(LOWEST):
         raise UnsupportedUltralyticsError(
             f"yolo-dsconv supports ultralytics{SUPPORTED_ULTRALYTICS}, but ultralytics {version} is installed; "
             f"install a supported release, e.g. pip install 'ultralytics{SUPPORTED_ULTRALYTICS}'"
         )
     return version
+
+
+_warned: list[str] = []
+
+
+def warn_if_untested(version: str | None = None) -> bool:
+    """One warning line, once per process, when Ultralytics is newer than the newest tested release; True if so."""
+    version = version or ultralytics_version()
+    if release(version) <= release(NEWEST_TESTED):
+        return False
+    if version not in _warned:
+        _warned.append(version)
+        import warnings
+
+        message = (
+            f"ultralytics {version} is newer than the releases yolo-dsconv was tested on ({LOWEST} to "
+            f"{NEWEST_TESTED}); the model-parser patch applied, so ExpandConv is registered"
+        )
+        warnings.warn_explicit(message, UserWarning, "yolo-dsconv", 0)
+    return True

@@ -40,7 +40,13 @@ from typing import Any, Callable
 
 import torch
 
-from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics, ultralytics_version
+from .compat import (
+    SUPPORTED_ULTRALYTICS,
+    UnsupportedUltralyticsError,
+    check_ultralytics,
+    ultralytics_version,
+    warn_if_untested,
+)
 
 __all__ = (
     "REGISTRY",
@@ -280,8 +286,12 @@ def apply_patches() -> None:
             if alias:
                 _remember(unn, "parse_model")
                 unn.parse_model = patched
-        wrap_once(tasks, "check_yaml", _check_yaml_patch)
-        wrap_once(tasks.BaseModel, "load", _load_patch)
+            warn_if_untested()  # only now: the patch applied
+        # Per-release differences are detected, not computed from the version: each target is patched if present.
+        if callable(getattr(tasks, "check_yaml", None)):
+            wrap_once(tasks, "check_yaml", _check_yaml_patch)
+        if callable(getattr(tasks.BaseModel, "load", None)):
+            wrap_once(tasks.BaseModel, "load", _load_patch)
         _install_callback()
 
 

@@ -56,7 +56,7 @@ def model_yaml(name: str) -> str:
     Raises:
         FileNotFoundError: no shipped YAML matches; the message lists the shipped ones.
     """
-    file = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
+    file = name if name.endswith(".yaml") else f"{name}.yaml"  # every shipped file is a .yaml
     if (MODEL_YAMLS / unscaled_name(file)).is_file():
         return str(MODEL_YAMLS / file)
     shipped = ", ".join(p.name for p in shipped_model_yamls())

@@ -14,7 +14,10 @@ from torch import nn
 
 from . import integration
 
-__all__ = ("check_rows", "register_module", "registered_modules", "unregister_module")
+__all__ = ("MODULE_SINCE", "check_rows", "register_module", "registered_modules", "unregister_module")
+
+# Stock modules that the shipped YAMLs use and older releases lack: the first release that has each.
+MODULE_SINCE = {"C3k2": "8.3.0", "C2PSA": "8.3.0"}
 
 
 def _tasks():
@@ -27,12 +30,22 @@ def check_rows(d: dict) -> None:
     """Clear errors for YAML rows naming a registered module, before the parser trips over them.
 
     Raises:
-        ValueError: a row's `from` is not one index, its args are not a list starting with c2, or it has more args
+        ValueError: a row names a stock module this Ultralytics release does not have yet (with the release that
+            has it), or a row's `from` is not one index, its args are not a list starting with c2, or it has more args
             than the module's signature takes after c1.
     """
     rows = (d.get("backbone") or []) + (d.get("head") or []) if isinstance(d, dict) else []
     modules = registered_modules()
+    tasks = _tasks()
     for i, row in enumerate(rows):
+        name = row[2] if isinstance(row, (list, tuple)) and len(row) == 4 else None
+        if name in MODULE_SINCE and name not in tasks.__dict__:
+            from .compat import ultralytics_version
+
+            raise ValueError(
+                f"model YAML layer {i} uses {name}, which ultralytics {ultralytics_version()} does not have: "
+                f"{d.get('yaml_file') or 'this YAML'} needs ultralytics>={MODULE_SINCE[name]}"
+            )
         if not (isinstance(row, (list, tuple)) and len(row) == 4 and row[2] in modules):
             continue
         f, _, name, args = row

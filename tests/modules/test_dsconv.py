@@ -51,3 +51,20 @@ def test_dsconv_stride_shape():
 def test_dsconv_bad_arguments(kwargs, word):
     with pytest.raises(ValueError, match=word.replace(".", r"\.")):
         DSConv(**kwargs)
+
+
+def test_fuse_leaves_modules_that_are_not_ultralytics_conv_alone():
+    from yolo_dsconv.modules import fuse_conv_bn
+
+    class NotConv(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            return self.bn(self.conv(x))
+
+    m = nn.Sequential(NotConv(), DSConv(4, 4, 3))
+    fuse_conv_bn(m)
+    assert isinstance(m[0].bn, nn.BatchNorm2d)  # untouched
+    assert not any(isinstance(b, nn.BatchNorm2d) for b in m[1].modules())  # DSConv's stages are fused

@@ -1,5 +1,7 @@
 """ExpandConv against its specification (docs/design.md, "The module")."""
 
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -116,3 +118,23 @@ def test_fused_equals_unfused_with_random_bn_statistics():
     fuse_conv_bn(m)  # what BaseModel.fuse() does to each Conv
     assert not any(isinstance(b, nn.BatchNorm2d) for b in m.modules())
     torch.testing.assert_close(m(x), ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"d": "5"}, "ExpandConv: d='5' is invalid, expected an integer or a list of integers"),
+        ({"d": [5]}, "ExpandConv: d=[5] has 1 dilations but k has 3 kernel sizes, expected equal lengths"),
+        ({"d": (5,)}, "ExpandConv: d=(5,) has 1 dilations but k has 3 kernel sizes, expected equal lengths"),
+        ({"d": True}, "ExpandConv: dilation True in d=True is invalid, expected positive integers"),
+        ({"k": 5, "d": True}, "ExpandConv: dilation True in d=True is invalid, expected positive integers"),
+    ],
+)
+def test_dilation_errors_name_the_value(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        ExpandConv(8, 8, **kwargs)
+
+
+def test_a_bare_int_dilation_serves_every_branch():
+    assert ExpandConv(8, 8, k=(3, 5, 7), d=2).d == (2, 2, 2)
+    assert ExpandConv(8, 8, k=3, d=4).d == (4,)

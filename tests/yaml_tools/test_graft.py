@@ -68,7 +68,7 @@ def test_yolov8_p5_concat_repointed_from_sppf_to_expandconv():
 def test_yolo11_c2psa_constraint_kept():
     d = graft("yolo11.yaml")
     assert rows(d)[10] == [-1, 1, "ExpandConv", [1024]] and rows(d)[11][2] == "C2PSA"
-    with pytest.raises(GraftError, match="does not build"):
+    with pytest.raises(GraftError, match=r"^graft: the grafted YAML does not build: AssertionError: "):
         graft_file("yolo11.yaml", out="/tmp/never.yaml", args=[512], overwrite=True)
 
 
@@ -207,3 +207,53 @@ def test_shipped_task_configs_are_reproduced_by_graft_and_build_by_bare_name(bas
         shapes_a = [t.shape for t in torch.utils._pytree.tree_leaves(a.model(x))]
         shapes_b = [t.shape for t in torch.utils._pytree.tree_leaves(b.model(x))]
     assert shapes_a == shapes_b
+
+
+def test_graft_of_a_dict_keeps_every_key_in_order():
+    src = yaml.safe_load(resolve_model_yaml("yolov8.yaml").read_text())
+    out = graft(src)
+    assert list(out) == [*src, "dsconv_inserted"]
+    assert out["scales"] == src["scales"] and list(out["scales"]) == ["n", "s", "m", "l", "x"]
+    assert out["backbone"][:10] == src["backbone"] and out["nc"] == src["nc"]
+
+
+def test_graft_file_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out, _ = graft_file("yolov8s.yaml")  # default out: <base without scale>-dsconv.yaml in the working directory
+    assert (
+        out == tmp_path / "yolov8-dsconv.yaml" and out.read_text() == (MODEL_YAMLS / "yolov8-dsconv.yaml").read_text()
+    )
+    with pytest.raises(GraftError, match=r"already contains ExpandConv at \[10\]; pass stack=True"):
+        graft_file(out, out=tmp_path / "twice.yaml")  # stack is off by default
+    expected = f"graft: out={str(out)!r} is the input file; choose another path (the input is never overwritten)"
+    with pytest.raises(GraftError, match=f"^{re.escape(expected)}$"):
+        graft_file(out, out=out, stack=True)
+
+
+def test_graft_file_builds_quietly_at_the_first_scale_and_makes_folders(tmp_path, capfd):
+    out, result = graft_file("yolov8s.yaml", out=tmp_path / "a" / "b" / "yolov8-dsconv.yaml")
+    assert out.is_file() and result.index == 10
+    printed = capfd.readouterr()
+    assert "Assuming scale" not in printed.out + printed.err  # the build check names its file with a scale letter
+    assert "GFLOPs" not in printed.out + printed.err  # and prints no model summary
+    _, again = graft_file(out, out=tmp_path / "stacked.yaml", stack=True)
+    assert again.data["dsconv_inserted"] == [10, 11]
+
+
+def test_graft_file_of_a_yaml_without_scales(tmp_path):
+    src = tmp_path / "plain.yaml"
+    rows_text = "  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, SPPF, [16, 5]]\nhead:\n  - [[1], 1, Detect, [nc]]\n"
+    src.write_text("nc: 2\nbackbone:\n" + rows_text)
+    _, result = graft_file(src, out=tmp_path / "plain-dsconv.yaml")
+    assert [row[2] for row in rows(result.data)] == ["Conv", "SPPF", "ExpandConv", "Detect"]
+    assert rows(result.data)[3][0] == [2]  # Detect read SPPF directly: re-pointed onto the new layer
+
+
+def test_rtdetr_yaml_is_build_checked_as_rtdetr(tmp_path):
+    out, result = graft_file("yolov8-rtdetr.yaml", out=tmp_path / "yolov8-rtdetr-dsconv.yaml")
+    assert rows(result.data)[result.index][2] == "ExpandConv" and out.is_file()
+
+
+def test_errors_of_a_dict_graft_name_the_dict():
+    with pytest.raises(GraftError, match=r"^graft: no SPPF layer in a model dict; layer types there: Conv, Detect$"):
+        graft({"nc": 1, "backbone": [[-1, 1, "Conv", [8, 3, 2]]], "head": [[[0], 1, "Detect", ["nc"]]]})

@@ -77,3 +77,28 @@ def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
     x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
     assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)
     assert (x, y) == (427, 505) and f"Ultralytics reports `Transferred {x}/{y}`" in (REPO / "README.md").read_text()
+
+
+def test_stock_source_renumbers_only_a_checkpoint_of_the_stock_model():
+    from torch import nn
+    from ultralytics.nn.tasks import DetectionModel
+
+    from yolo_dsconv.yaml_tools.transfer import stock_source
+
+    stock = DetectionModel("yolov5n.yaml", nc=4, verbose=False)
+    grafted = DetectionModel(str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), nc=4, verbose=False)
+    source, inserted, skipped = stock_source(grafted, {"ema": stock, "model": None})
+    assert inserted == [10] and skipped == 78
+    assert isinstance(source.model[10], nn.Identity) and len(source.model) == len(grafted.model)
+    assert source is not stock and len(stock.model) == 25  # a copy: the checkpoint's model is untouched
+    src_keys = set(source.state_dict())
+    assert src_keys == {k for k in grafted.state_dict() if not k.startswith("model.10.")}
+    assert stock_source(grafted, {"ema": None, "model": stock})[1] == [10]  # `model` when there is no EMA
+    assert stock_source(grafted, stock)[1] == [10]  # a bare model, as `YOLO(yaml).load(model)` passes it
+    assert stock_source(grafted, {"model": grafted}) is None  # the same graft: keys already match
+    assert stock_source(stock, {"model": stock}) is None  # no graft record
+    other = DetectionModel("yolov8n.yaml", nc=4, verbose=False)
+    assert stock_source(grafted, {"model": other}) is None  # not the model this YAML was grafted from
+    unrecorded = DetectionModel({k: v for k, v in grafted.yaml.items() if k != "dsconv_inserted"}, verbose=False)
+    assert stock_source(unrecorded, {"model": grafted}) is None  # no record on the model loaded into
+    assert stock_source(nn.Sequential(), {"model": stock}) is None  # not an Ultralytics model at all

@@ -36,7 +36,7 @@ def check_kernels(k: object, owner: str) -> tuple[int, ...]:
 def check_dilations(d: object, n: int, owner: str) -> tuple[int, ...]:
     """Return n dilations (an int is broadcast to all n), each a positive int, else raise ValueError."""
     ds = _as_tuple("d", d, owner)
-    if len(ds) == 1 and n > 1 and not isinstance(d, Sequence):
+    if len(ds) == 1 and not isinstance(d, Sequence):  # a bare int serves every branch
         ds = ds * n
     if len(ds) != n:
         raise ValueError(f"{owner}: d={d!r} has {len(ds)} dilations but k has {n} kernel sizes, expected equal lengths")

@@ -314,10 +314,10 @@ def _check_builds(text: str, name: str, scales: dict | None) -> None:
     from ultralytics import RTDETR, YOLO
 
     file_name = scaled_name(name, next(iter(scales))) if scales else name
-    with tempfile.TemporaryDirectory(prefix="yolo-dsconv-graft-") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / file_name
         path.write_text(text)
         try:
-            RTDETR(path) if "rtdetr" in path.stem.lower() else YOLO(path, verbose=False)
+            RTDETR(path) if "rtdetr" in path.stem.lower() else YOLO(path)  # quiet by default in every release
         except Exception as e:
             raise GraftError(f"graft: the grafted YAML does not build: {type(e).__name__}: {e}") from e

@@ -48,13 +48,13 @@ def stock_source(model: torch.nn.Module, weights) -> tuple[torch.nn.Module, list
 
     Returns:
         (the renumbered source model, the inserted indices, the number of state tensors of the inserted layers), or
-        None when no renumbering applies (no graft record, a source with the same record, or layer counts that do not
-        differ by exactly the inserted layers).
+        None when no renumbering applies: no graft record, or layer counts that do not differ by exactly the inserted
+        layers (a checkpoint of the grafted model itself, or of another model).
     """
     inserted = _inserted(model)
     source = (weights.get("ema") or weights["model"]) if isinstance(weights, dict) else weights
     src_layers = len(getattr(source, "model", []) or [])
-    if not inserted or _inserted(source) == inserted or src_layers + len(inserted) != len(model.model):
+    if not inserted or src_layers + len(inserted) != len(model.model):  # also a source grafted the same way
         return None
     skipped = sum(1 for k in model.state_dict() if (m := _KEY.match(k)) and int(m.group(1)) in inserted)
     return renumbered_copy(source, inserted), inserted, skipped
