@@ -84,5 +84,6 @@ def test_find_model_yaml(tmp_path):
     assert find_model_yaml(mine) == mine and find_model_yaml(str(mine)) == Path(str(mine))
     with pytest.raises(FileNotFoundError, match=r"model='yolov8s' is not a YAML file name or path"):
         find_model_yaml("yolov8s")
-    with pytest.raises(FileNotFoundError, match="neither an existing file nor a YAML shipped"):
-        find_model_yaml("nothing-here.yaml")
+    for name in ("nothing-here.yaml", "nothing-here.yml"):
+        with pytest.raises(FileNotFoundError, match=f"^model='{name}' is neither an existing file nor a YAML shipped"):
+            find_model_yaml(name)

@@ -319,3 +319,38 @@ def test_refusal_messages_in_full(probe):
     with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         register_module(Impostor, name="Probe")  # another class under a name this plugin registered
     assert tasks.Probe is Probe
+
+
+def test_row_checks_cover_the_head_and_leave_other_rows_to_ultralytics():
+    from yolo_dsconv.registry import check_rows
+
+    d = tiny_yaml([64])
+    d["head"].insert(0, [-1, 1, "ExpandConv", [64, [5], None, 0.5, True, 7]])
+    with pytest.raises(ValueError, match=r"^model YAML layer 3 \(ExpandConv\): args=.* has 6 values"):
+        check_rows(d)
+    assert check_rows(None) is None and check_rows([]) is None  # not a model dict: nothing to check
+    short = tiny_yaml([64])
+    short["backbone"][0] = [-1, 1]  # a malformed row reaches Ultralytics' own error, not one of ours
+    with pytest.raises(IndexError) as raised:
+        DetectionModel(short, verbose=False)
+    assert raised.traceback[-1].path.name == "tasks.py"  # raised by Ultralytics' parser, not by the row checks
+
+
+def test_nothing_is_registered_after_uninstall(monkeypatch):
+    from yolo_dsconv import integration
+    from yolo_dsconv.registry import check_rows
+
+    monkeypatch.delitem(tasks.__dict__, "C3k2")
+    rows = {"backbone": [[-1, 1, "Conv", [8, 3, 2]], [-1, 1, "C3k2", [8]]], "head": []}
+    with pytest.raises(
+        ValueError, match=r"uses C3k2, which ultralytics \S+ does not have: this YAML needs ultralytics>=8\.3\.0$"
+    ):
+        check_rows(rows)
+    integration.uninstall()
+    try:
+        assert registered_modules() == {}
+        with pytest.raises(ValueError, match="'ExpandConv' was not registered by yolo-dsconv"):
+            unregister_module("ExpandConv")
+    finally:
+        integration.install()
+    assert set(registered_modules()) == {"DSConv", "ExpandConv"}

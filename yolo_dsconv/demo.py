@@ -72,7 +72,8 @@ def run_demo(
     """Train and validate each model with identical settings; return one DemoResult per model.
 
     Args:
-        project: absolute run folder; each model trains in project/<model stem>, the dataset goes to project/data.
+        project: absolute run folder; each model trains in project/<model stem>, the dataset goes to project/data
+            (project/data-<task> for the other tasks).
         models: model YAMLs (shipped dsconv names resolve to the packaged files); None: DEMO_MODELS[task].
         data: a dataset YAML; None generates the built-in shapes dataset.
         epochs, imgsz, batch, nbs, workers, device, seed: Ultralytics training settings shared by all models.
@@ -91,9 +92,8 @@ def run_demo(
     project = Path(project).resolve()
     offline_font()
     if data is None:
-        data = generate_shapes_dataset(
-            project / f"data-{task}", n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed, task=task
-        )
+        folder = project / ("data" if task == "detect" else f"data-{task}")  # detect: where it always was
+        data = generate_shapes_dataset(folder, n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed, task=task)
     results = []
     for name in models:
         model = YOLO(name)  # shipped dsconv YAMLs resolve by bare name

@@ -90,9 +90,10 @@ def find_model_yaml(model: str | Path) -> Path:
 
     for name in dict.fromkeys([unscaled_name(path.name), path.name]):
         try:
-            found = check_yaml(name, hard=False) or shipped_fallback(name)
+            found = check_yaml(name)
         except Exception:  # Ultralytics' lookup raises for names it cannot place
-            found = shipped_fallback(name)
+            found = None
+        found = found or shipped_fallback(name)
         if found:
             return Path(found)
     raise FileNotFoundError(

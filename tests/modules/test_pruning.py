@@ -107,3 +107,28 @@ def test_yolo_dsconv_prune_env_var_turns_pruning_off_process_wide():
     off = run_python(PRUNE_ENV, env={"YOLO_DSCONV_PRUNE": "0"}).stdout.split()[-2:]
     assert on[0] == "True" and off[0] == "False"
     assert float(on[1]) == 24.73 and float(off[1]) > float(on[1])  # the full dilated kernels are counted and run
+
+
+def test_one_tap_depthwise_stages_run_as_a_per_channel_affine(monkeypatch):
+    import torch.nn.functional as F
+
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    calls = []
+    batch_norm = F.batch_norm
+    monkeypatch.setattr(F, "batch_norm", lambda *a, **k: calls.append(1) or batch_norm(*a, **k))
+    cases = [  # (conv, input side, takes the affine path)
+        (TapPrunedConv2d(4, 4, 1, groups=4, bias=False), 8, True),  # 1×1 depthwise
+        (TapPrunedConv2d(4, 4, 9, padding=36, dilation=9, groups=4, bias=False), 8, True),  # 9×9/d9 at 8×8: one tap
+        (TapPrunedConv2d(4, 4, 1, stride=2, groups=4, bias=False), 8, False),  # strided
+        (TapPrunedConv2d(4, 8, 1, bias=False), 8, False),  # not depthwise
+    ]
+    for conv, side, affine in cases:
+        x = torch.randn(2, 4, side, side)
+        reference = torch.nn.functional.conv2d(
+            x, conv.weight, None, conv.stride, conv.padding, conv.dilation, conv.groups
+        )
+        calls.clear()
+        with torch.no_grad():
+            torch.testing.assert_close(conv(x), reference, rtol=1e-5, atol=1e-5)
+        assert bool(calls) is affine, conv

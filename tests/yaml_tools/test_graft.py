@@ -257,3 +257,139 @@ def test_rtdetr_yaml_is_build_checked_as_rtdetr(tmp_path):
 def test_errors_of_a_dict_graft_name_the_dict():
     with pytest.raises(GraftError, match=r"^graft: no SPPF layer in a model dict; layer types there: Conv, Detect$"):
         graft({"nc": 1, "backbone": [[-1, 1, "Conv", [8, 3, 2]]], "head": [[[0], 1, "Detect", ["nc"]]]})
+
+
+HAND = """nc: 2
+backbone:
+  - [-1, 1, Conv, [16, 3, 2]] # 0
+  - [-1, 1, SPPF, [16, 5]] # 1
+  - [-1, 1, Conv, [16, 1]] # 2
+head:
+  - [ 1, 1, Conv, [16, 1]] # 3
+  - [  [-1, -3, 2],  1, Concat, [1]] # 4
+  - [3, 1, Conv, [8, 1]] # 5
+  - [[-1, -6, 0], 1, Concat, [1]] # 6
+  - [[6, 4], 1, Detect, [nc]] # 7
+"""
+
+
+def test_every_kind_of_from_index_is_rewritten_in_place():
+    """Absolute ints (with spaces), lists (with spaces), relative reaches to the anchor, across it and to layer 0."""
+    result = graft_text(HAND, source="hand.yaml")
+    lines = result.text.splitlines()
+    start = lines.index("  - [-1, 1, ExpandConv, [16]] # 2 (yolo-dsconv: inserted after SPPF 1)")
+    assert lines[start : start + 8] == [
+        "  - [-1, 1, ExpandConv, [16]] # 2 (yolo-dsconv: inserted after SPPF 1)",
+        "  - [-1, 1, Conv, [16, 1]] # 3",
+        "head:",
+        "  - [ 2, 1, Conv, [16, 1]] # 4",
+        "  - [  [-1, -3, 3],  1, Concat, [1]] # 5",
+        "  - [4, 1, Conv, [8, 1]] # 6",
+        "  - [[-1, -7, 0], 1, Concat, [1]] # 7",
+        "  - [[7, 5], 1, Detect, [nc]] # 8",
+    ]
+    assert result.changes == [
+        "layer 3->4 (Conv): from 1 (SPPF) re-pointed to 2 (ExpandConv)",
+        "layer 4->5 (Concat): relative from -3 now reads 2 (ExpandConv) instead of 1 (SPPF)",
+        "layer 4->5 (Concat): from 2 -> 3",
+        "layer 5->6 (Conv): from 3 -> 4",
+        "layer 6->7 (Concat): relative from -6 -> -7 (still layer 0, Conv)",
+        "layer 7->8 (Detect): from 6 -> 7",
+        "layer 7->8 (Detect): from 4 -> 5",
+    ]
+    after_first = graft_text(HAND, after=0, source="hand.yaml")  # an anchor at layer 0, read absolutely by layer 6
+    assert "  - [[-1, -6, 1], 1, Concat, [1]] # 7" in after_first.text.splitlines()
+    assert "layer 6->7 (Concat): from 0 (Conv) re-pointed to 1 (ExpandConv)" in after_first.changes
+
+
+def test_long_args_stay_on_the_inserted_row():
+    args = [16, list(range(3, 61, 2))]  # longer than any default line width
+    row = next(ln for ln in graft_text(HAND, args=args).text.splitlines() if "ExpandConv" in ln and "- [" in ln)
+    assert row.startswith("  - [-1, 1, ExpandConv, [16, [3, 5, 7, ") and row.endswith(
+        "] # 2 (yolo-dsconv: inserted after SPPF 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (HAND.replace("[ 1, 1, Conv", "[x, 1, Conv"), "graft: layer 3 has a non-integer from index 'x'"),
+        (
+            HAND.replace("[3, 1, Conv, [8, 1]]", "[3, 1, Conv]"),
+            "graft: the YAML has no backbone/head rows of the form [from, n, module, args]",
+        ),
+        (
+            HAND.replace("  - [3, 1, Conv, [8, 1]]", "  -\n    [3, 1, Conv, [8, 1]]"),
+            "graft: found 7 one-line layer rows but the YAML has 8 layers; "
+            "expected one `- [from, n, module, args]` row per line",
+        ),
+    ],
+)
+def test_malformed_rows_are_refused_in_full(text, message):
+    with pytest.raises(GraftError, match=f"^{re.escape(message)}$"):
+        graft_text(text)
+
+
+@pytest.mark.parametrize(
+    "text,kwargs,message",
+    [
+        ("backbone: [[-1, 1, Conv", {}, "graft: the input is not readable YAML: "),
+        ("backbone: [[-1, 1, Conv", {"source": "x.yaml"}, "graft: x.yaml is not readable YAML: "),
+        ("- 1\n", {}, "graft: the input is not a model YAML (expected a mapping with backbone and head)"),
+        (HAND, {"after": 1.5}, "graft: after=1.5 is invalid, expected a layer type name or an index"),
+        (HAND, {"after": True}, "graft: after=True is invalid, expected a layer type name or an index"),
+        (HAND, {"after": 7}, "graft: after=7 is out of range, expected 0..6 (the last layer is the head)"),
+        (HAND, {"after": "-1"}, "graft: after=-1 is out of range, expected 0..6 (the last layer is the head)"),
+        (HAND, {"after": "SPP"}, "graft: no SPP layer in the YAML; layer types there: Conv, SPPF, Concat, Detect"),
+        (
+            HAND.replace("[3, 1, Conv, [8, 1]]", "[3, 1, Conv, [nc]]"),
+            {"after": 5},
+            "graft: cannot infer the channels of anchor Conv (args ['nc']); pass args=[c2, ...]",
+        ),
+        (
+            HAND.replace("[3, 1, Conv, [8, 1]]", "[3, 1, Conv, []]"),
+            {"after": 5},
+            "graft: cannot infer the channels of anchor Conv (args []); pass args=[c2, ...]",
+        ),
+    ],
+)
+def test_bad_graft_arguments_are_refused_in_full(text, kwargs, message):
+    with pytest.raises(GraftError, match=f"^{re.escape(message)}"):
+        graft_text(text, **kwargs)
+
+
+def test_anchor_by_index_string_and_the_last_body_layer():
+    assert graft_text(HAND, after="2").index == 3  # an index given as text, as the CLI passes it
+    assert graft_text(HAND, after=6).index == 7  # the last layer before the head is a valid anchor
+    once = graft_text(HAND).text
+    with pytest.raises(GraftError, match=r"^graft: the YAML already contains ExpandConv at \[2\]; pass stack=True"):
+        graft_text(once)
+
+
+def test_stacked_grafts_renumber_the_record_and_the_header_names_the_source():
+    once = graft_text(HAND)
+    assert (once.index, once.anchor) == (2, 1)
+    assert once.text.splitlines()[0] == (
+        "# yolo-dsconv graft of a model YAML: ExpandConv inserted at 2 after SPPF (1); 7 index change(s):"
+    )
+    before = graft_text(once.text, after=0, stack=True)  # a second layer in front of the first
+    assert before.data["dsconv_inserted"] == [1, 3]
+    at = graft_text(once.text, after=1, stack=True)  # right after SPPF again: the first one moves to 3
+    assert at.data["dsconv_inserted"] == [2, 3]
+
+
+def test_only_the_index_comment_is_renumbered():
+    text = HAND.replace("[3, 1, Conv, [8, 1]] # 5", "[3, 1, Conv, [8, 1]] # 5 (as in # 5)")
+    assert "  - [4, 1, Conv, [8, 1]] # 6 (as in # 5)" in graft_text(text).text.splitlines()
+
+
+def test_graft_module_names_the_parser_knows():
+    assert rows(graft_text(HAND, module="nn.Identity").data)[2] == [-1, 1, "nn.Identity", [16]]
+    assert rows(graft_text(HAND, module="DSConv").data)[2][2] == "DSConv"
+    for module in ("Nonexistent", "nn", 5, "Expand Conv"):
+        expected = (
+            f"graft: module={module!r} is unknown to the Ultralytics parser; "
+            "register it with yolo_dsconv.register_module first"
+        )
+        with pytest.raises(GraftError, match=f"^{re.escape(expected)}$"):
+            graft_text(HAND, module=module)

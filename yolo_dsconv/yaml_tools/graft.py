@@ -78,16 +78,10 @@ def _row_lines(lines: list[str], n_rows: int) -> list[int]:
 
 
 def _from_span(line: str) -> tuple[int, int]:
-    """Character span of the `from` field in a row line."""
-    start = line.index("[", re.match(r"^\s*-\s*", line).end()) + 1
-    while line[start] == " ":
-        start += 1
+    """Character span of the `from` field in a row line (`- [from, n, module, args]`: its first `[` opens the row)."""
+    start = len(line) - len(line[line.index("[") + 1 :].lstrip(" "))
     end = line.index("]", start) + 1 if line[start] == "[" else line.index(",", start)
     return start, end
-
-
-def _format_from(f) -> str:
-    return f"[{', '.join(str(x) for x in f)}]" if isinstance(f, list) else str(f)
 
 
 def _module_name(row) -> str:
@@ -172,7 +166,7 @@ def graft_text(
         line = lines[row_lines[i]]
         if new_f != f:
             s, e = _from_span(line)
-            line = line[:s] + _format_from(new_f) + line[e:]
+            line = line[:s] + str(new_f) + line[e:]  # a list of ints prints as YAML flow: [-1, 10]
         line = re.sub(rf"(#\s*){i}\b", rf"\g<1>{i + 1}", line, count=1)  # an index comment like `# 13`
         lines[row_lines[i]] = line
     indent = re.match(r"^(\s*)", lines[row_lines[a]]).group(1)
@@ -244,8 +238,9 @@ def _check_module(module: str) -> None:
 
     import yolo_dsconv  # noqa: F401  (registers ExpandConv, DSConv)
 
-    known = isinstance(getattr(tasks, module, None), type) or module.startswith(("nn.", "torchvision.ops."))
-    if not isinstance(module, str) or not module.isidentifier() or not known:
+    if isinstance(module, str) and module.startswith(("nn.", "torchvision.ops.")):
+        return  # the parser resolves these itself, as torch.nn.X and torchvision.ops.X
+    if not (isinstance(module, str) and module.isidentifier() and isinstance(getattr(tasks, module, None), type)):
         raise GraftError(
             f"graft: module={module!r} is unknown to the Ultralytics parser; "
             "register it with yolo_dsconv.register_module first"
