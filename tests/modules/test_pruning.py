@@ -132,3 +132,15 @@ def test_one_tap_depthwise_stages_run_as_a_per_channel_affine(monkeypatch):
         with torch.no_grad():
             torch.testing.assert_close(conv(x), reference, rtol=1e-5, atol=1e-5)
         assert bool(calls) is affine, conv
+
+
+def test_one_tap_affine_keeps_the_input_dtype():
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    conv = TapPrunedConv2d(4, 4, 1, groups=4, bias=False).to(torch.bfloat16)
+    x = torch.randn(1, 4, 5, 5, dtype=torch.bfloat16)
+    with torch.no_grad():
+        y = conv(x)
+    assert y.dtype == torch.bfloat16
+    expected = x.float() * conv.weight.float().reshape(1, 4, 1, 1)
+    torch.testing.assert_close(y.float(), expected, rtol=1e-2, atol=1e-2)
