@@ -144,3 +144,49 @@ def test_one_tap_affine_keeps_the_input_dtype():
     assert y.dtype == torch.bfloat16
     expected = x.float() * conv.weight.float().reshape(1, 4, 1, 1)
     torch.testing.assert_close(y.float(), expected, rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel_size": 3, "padding": 0},  # not 'same': computed as a plain conv
+        {"kernel_size": 3, "padding": 1, "padding_mode": "reflect"},  # not zero padding
+        {"kernel_size": 4, "padding": 1},  # even kernel
+        {"kernel_size": 5, "padding": 1, "dilation": 2},  # padding short of d·(k-1)/2
+        {"kernel_size": 3, "padding": 3, "dilation": 4},  # ... on a map small enough that 'same' would prune
+    ],
+)
+@pytest.mark.parametrize("side", [4, 12])
+def test_convs_that_are_not_zero_same_padded_are_never_pruned(kwargs, side):
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    torch.manual_seed(0)
+    conv = TapPrunedConv2d(4, 4, groups=4, bias=False, **kwargs)
+    plain = torch.nn.Conv2d(4, 4, groups=4, bias=False, **kwargs)
+    plain.load_state_dict(conv.state_dict())
+    x = torch.randn(1, 4, side, side + 1)
+    try:
+        expected = plain(x)
+    except RuntimeError:
+        pytest.skip("the kernel does not fit this map, with or without the plugin")
+    with torch.no_grad():
+        torch.testing.assert_close(conv(x), expected.detach())
+
+
+def test_pruning_switched_off_runs_the_full_kernel(monkeypatch):
+    import torch.nn.functional as F
+
+    from yolo_dsconv import set_pruning
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    shapes = []
+    conv2d = F.conv2d
+    monkeypatch.setattr(F, "conv2d", lambda x, w, *a, **k: shapes.append(tuple(w.shape[-2:])) or conv2d(x, w, *a, **k))
+    conv = TapPrunedConv2d(4, 4, 7, padding=21, dilation=7, groups=4, bias=False)
+    x = torch.randn(1, 4, 12, 12)  # 7×7/d7 on 12×12: the centre 3×3 taps can reach the map
+    with torch.no_grad():
+        pruned = conv(x)
+        set_pruning(conv, False)
+        full = conv(x)
+    assert shapes == [(3, 3), (7, 7)]
+    torch.testing.assert_close(pruned, full)
