@@ -138,3 +138,26 @@ def test_dilation_errors_name_the_value(kwargs, message):
 def test_a_bare_int_dilation_serves_every_branch():
     assert ExpandConv(8, 8, k=(3, 5, 7), d=2).d == (2, 2, 2)
     assert ExpandConv(8, 8, k=3, d=4).d == (4,)
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,message",
+    [
+        ((0, 8), {}, "ExpandConv: c1=0 is invalid, expected a positive integer"),
+        ((8, 0), {}, "ExpandConv: c2=0 is invalid, expected a positive integer"),
+        ((8, 8), {"k": 4}, "ExpandConv: kernel size 4 in k=4 is invalid, expected odd positive integers"),
+        ((8, 8), {"k": True}, "ExpandConv: kernel size True in k=True is invalid, expected odd positive integers"),
+        ((8, 8), {"k": "5"}, "ExpandConv: k='5' is invalid, expected an integer or a list of integers"),
+        ((8, 8), {"k": 1.5}, "ExpandConv: k=1.5 is invalid, expected an integer or a list of integers"),
+        ((8, 8), {"e": True}, "ExpandConv: e=True is invalid, expected a positive number"),
+        ((8, 8), {"e": 0}, "ExpandConv: e=0 is invalid, expected a positive number"),
+    ],
+)
+def test_argument_errors_in_full(args, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        ExpandConv(*args, **kwargs)
+
+
+def test_a_hidden_width_of_one_is_allowed():
+    m = ExpandConv(2, 4, e=0.5)
+    assert m.c_ == 1 and m(torch.randn(1, 2, 5, 5)).shape == (1, 4, 5, 5)

@@ -190,3 +190,30 @@ def test_pruning_switched_off_runs_the_full_kernel(monkeypatch):
         full = conv(x)
     assert shapes == [(3, 3), (7, 7)]
     torch.testing.assert_close(pruned, full)
+
+
+@pytest.mark.parametrize("size,kept", [((30, 3), (7, 1)), ((3, 30), (1, 7)), ((20, 20), (5, 5)), ((30, 30), (7, 7))])
+def test_each_axis_is_pruned_on_its_own(monkeypatch, size, kept):
+    import torch.nn.functional as F
+
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    shapes = []
+    conv2d = F.conv2d
+    monkeypatch.setattr(F, "conv2d", lambda x, w, *a, **k: shapes.append(tuple(w.shape[-2:])) or conv2d(x, w, *a, **k))
+    conv = TapPrunedConv2d(4, 4, 7, padding=21, dilation=7, groups=4, bias=False)
+    plain = torch.nn.Conv2d(4, 4, 7, padding=21, dilation=7, groups=4, bias=False)
+    plain.load_state_dict(conv.state_dict())
+    for x in (torch.randn(1, 4, *size), torch.randn(4, *size)):  # batched and unbatched input
+        shapes.clear()
+        with torch.no_grad():
+            y = conv(x)
+        assert shapes[0] == kept
+        with torch.no_grad():
+            torch.testing.assert_close(y, plain(x))
+
+
+def test_pruning_default_applies_to_modules_without_their_own_flag():
+    from yolo_dsconv.modules.pruning import pruning_enabled
+
+    assert pruning_enabled(torch.nn.Identity()) is True and pruning_enabled() is True
