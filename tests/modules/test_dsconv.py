@@ -68,3 +68,32 @@ def test_fuse_leaves_modules_that_are_not_ultralytics_conv_alone():
     fuse_conv_bn(m)
     assert isinstance(m[0].bn, nn.BatchNorm2d)  # untouched
     assert not any(isinstance(b, nn.BatchNorm2d) for b in m[1].modules())  # DSConv's stages are fused
+
+
+@pytest.mark.parametrize(
+    "build,message",
+    [
+        (lambda: DSConv(0, 4), "DSConv: c1=0 is invalid, expected a positive integer"),
+        (lambda: DSConv(4, 0), "DSConv: c2=0 is invalid, expected a positive integer"),
+        (lambda: DSConv(4, 4, s=0), "DSConv: s=0 is invalid, expected a positive integer"),
+        (lambda: DSConv(4, 4, d=0), "DSConv: d=0 is invalid, expected a positive integer"),
+        (lambda: DSConv(4, 4, k=2), "DSConv: k=2 is invalid, expected an odd positive integer"),
+        (lambda: DSConv(4, 4, k=True), "DSConv: k=True is invalid, expected an odd positive integer"),
+        (lambda: DSConv(4, 4, k=-1), "DSConv: k=-1 is invalid, expected an odd positive integer"),
+        (lambda: DepthwiseConv(0), "DepthwiseConv: c1=0 is invalid, expected a positive integer"),
+    ],
+)
+def test_argument_errors_in_full(build, message):
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        build()
+
+
+def test_defaults_are_a_1x1_dsconv_and_a_3x3_depthwise_stage():
+    ds = DSConv(4, 8)
+    assert ds.dw.conv.kernel_size == (1, 1) and ds.dw.conv.dilation == (1, 1) and ds.dw.conv.stride == (1, 1)
+    assert ds.pw.conv.kernel_size == (1, 1) and ds.pw.conv.stride == (1, 1)
+    dw = DepthwiseConv(4)
+    assert dw.conv.kernel_size == (3, 3) and dw.conv.groups == 4 and dw.conv.bias is None
+    assert isinstance(ds.dw.act, nn.SiLU) and isinstance(DSConv(4, 8, act=False).pw.act, nn.Identity)
