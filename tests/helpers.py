@@ -189,3 +189,17 @@ def assert_parts_close(actual, expected, rows: int = 4) -> None:
     for a, e in ((actual[:, :rows], expected[:, :rows]), (actual[:, rows:], expected[:, rows:])):
         scale = float(e.abs().max())
         torch.testing.assert_close(a, e, rtol=1e-3, atol=1e-4 * scale + 1e-7)
+
+
+# A training run that dies like a killed job once last.pt of its first epoch is on disk (exit status 3).
+INTERRUPTED_TRAIN = """
+import os
+from ultralytics import YOLO
+model = YOLO({cfg!r})
+def stop(trainer):
+    if trainer.epoch == 0:
+        os._exit(3)
+model.add_callback("on_model_save", stop)
+model.train(data={data!r}, epochs={epochs}, imgsz=64, batch=8, workers=0, plots=False, project={project!r}, name="r",
+            seed=0)
+"""

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from helpers import (
+    INTERRUPTED_TRAIN,
     TINY_TRAIN,
     assert_parts_close,
     flat,
@@ -102,23 +103,11 @@ def test_val_and_predict_from_best(run, task, family, tmp_path):
     assert labels or task == "segment", "predict wrote no labels"
 
 
-INTERRUPTED = """
-import os
-from ultralytics import YOLO
-model = YOLO({cfg!r})
-def stop(trainer):
-    if trainer.epoch == 0:  # last.pt of epoch 1 is on disk: die like a killed job
-        os._exit(3)
-model.add_callback("on_model_save", stop)
-model.train(data={data!r}, epochs=2, imgsz=64, batch=8, workers=0, plots=False, project={project!r}, name="r")
-"""
-
-
 @pytest.mark.parametrize("task,family", CASES)
 def test_resume_after_interrupted_run(run, task, family, tmp_path):
     _, _, data, _ = run
     cfg = f"{family}n-{SUFFIX[task]}-dsconv.yaml"
-    code = INTERRUPTED.format(cfg=cfg, data=str(data), project=str(tmp_path))
+    code = INTERRUPTED_TRAIN.format(cfg=cfg, data=str(data), project=str(tmp_path), epochs=2)
     assert run_python(code, check=False, cwd=tmp_path).returncode == 3
     last = tmp_path / "r" / "weights" / "last.pt"
     run_cmd(["yolo", task, "train", "resume=True", f"model={last}"], cwd=tmp_path)

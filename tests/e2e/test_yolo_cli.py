@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (
+    INTERRUPTED_TRAIN,
     MODEL_YAMLS,
     TINY_TRAIN,
     assert_parts_close,
@@ -122,21 +123,9 @@ def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
     assert out[-2:] == ["ExpandConv", "True"]
 
 
-INTERRUPTED_TRAIN = """
-import os
-from ultralytics import YOLO
-model = YOLO({cfg!r})
-def stop(trainer):
-    if trainer.epoch == 0:  # last.pt of epoch 1 is on disk: die like a killed job
-        os._exit(3)
-model.add_callback("on_model_save", stop)
-model.train(data={data!r}, epochs=3, imgsz=64, batch=8, workers=0, plots=False, project={project!r}, name="r", seed=0)
-"""
-
-
 def test_resume_after_interrupted_run(tmp_path, shapes_data):
     code = INTERRUPTED_TRAIN.format(
-        cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path)
+        cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml"), data=str(shapes_data), project=str(tmp_path), epochs=3
     )
     assert run_python(code, check=False).returncode == 3
     last = tmp_path / "r" / "weights" / "last.pt"
