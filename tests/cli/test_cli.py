@@ -30,13 +30,23 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "modle=x.yaml"], "unknown key 'modle'; valid keys: imgsz, model, stock"),
         (["info", "model"], "argument 'model' is not key=value"),
         (["info", "imgsz=100"], "imgsz=100 is invalid"),
-        (["frobnicate"], "unknown command 'frobnicate'; valid commands: info, demo, graft, erf, dataset, bench"),
+        (
+            ["frobnicate"],
+            "unknown command 'frobnicate'; valid commands: info, compare, demo, graft, erf, dataset, bench",
+        ),
         (["demo", "epochs=0"], "epochs=0 is invalid"),
+        (["compare", "variants=stock,sprase"], "variant 'sprase' is unknown, expected one of stock, dsconv, sparse"),
+        (["compare", "seeds=0"], "yolo-dsconv compare: seeds=0 is invalid, expected a positive integer"),
+        (["compare", "imgsz=100"], "imgsz=100 is invalid, expected a multiple of 32"),
+        (["compare", "name=x"], "unknown key 'name'"),  # set by compare itself, so not a key of the command
+        (["compare", "base=yolov8n-cls.yaml"], "variant 'dsconv' needs an SPPF in base=yolov8-cls.yaml"),
     ],
 )
-def test_bad_command_lines_exit_2_with_a_clear_message(argv, word, capsys):
+def test_bad_command_lines_exit_2_with_a_clear_message(argv, word, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     assert word in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written (compare's project folder)
 
 
 def test_dataset_command(tmp_path, capsys):
@@ -87,6 +97,7 @@ def test_demo_trains_both_models_offline_and_prints_the_table(tmp_path):
         ("graft", "aftr=SPPF", "after=SPPF"),
         ("erf", "sample=4", "samples=8"),
         ("demo", "epoch=3", "epochs=30"),
+        ("compare", "seed=3", "seeds=3"),
         ("dataset", "n_trian=4", "n_train=96"),
         ("bench", "thread=1", "threads=2"),
     ],

@@ -1,0 +1,113 @@
+"""`yolo-dsconv compare` end to end: a tiny comparison, killed mid-way, completed, reused, and guarded."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cmd
+
+# 2 variants x 2 seeds, 2 epochs at 64 px on 16 built-in images: the smallest comparison with intervals.
+TINY = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=64", "n_train=16", "n_val=8"]
+
+
+def _rows(project: Path) -> list[dict]:
+    with open(project / "compare.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _tree(project: Path) -> dict:
+    """Every file of the project with its modification time and size (to prove nothing was touched)."""
+    return {
+        str(p.relative_to(project)): (p.stat().st_mtime_ns, p.stat().st_size) for p in project.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Path:
+    """A project whose comparison was killed (SIGKILL) once the second run had started."""
+    project = tmp_path_factory.mktemp("cmp") / "runs"
+    exe = Path(sys.executable).parent / "yolo-dsconv"
+    proc = subprocess.Popen(
+        [str(exe), "compare", f"project={project}", *TINY],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 300
+    while not (project / "dsconv" / "seed0").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (project / "stock" / "seed0" / "compare_run.json").is_file()
+    assert not (project / "compare.csv").exists()  # killed before the end
+    return project
+
+
+@pytest.fixture(scope="module")
+def completed(interrupted) -> tuple[Path, dict, str]:
+    first = _tree(interrupted)
+    out = run_cmd(["yolo-dsconv", "compare", f"project={interrupted}", *TINY], cwd=interrupted.parent).stdout
+    return interrupted, first, out
+
+
+def test_the_next_call_completes_only_the_missing_runs(completed):
+    project, before, _ = completed
+    rows = _rows(project)
+    assert [(r["variant"], r["seed"]) for r in rows] == [
+        ("stock", "0"),
+        ("dsconv", "0"),
+        ("stock", "1"),
+        ("dsconv", "1"),
+    ]
+    status = {(r["variant"], r["seed"]): r["status"] for r in rows}
+    assert status[("stock", "0")] == "reused"
+    assert status[("dsconv", "0")] in {"resumed", "restarted"}  # killed mid-run: resumed from last.pt, or moved aside
+    assert status[("stock", "1")] == status[("dsconv", "1")] == "trained"
+    if status[("dsconv", "0")] == "restarted":
+        assert (project / "dsconv" / "seed0.interrupted").is_dir()  # moved aside, not deleted
+    after = _tree(project)
+    stock0 = [k for k in before if k.startswith("stock/seed0/")]
+    assert stock0 and all(after[k] == before[k] for k in stock0)  # the finished run was not touched
+    for r in rows:
+        assert int(r["epochs"]) == 2 and 0.0 <= float(r["map50_95"]) <= float(r["map50"]) <= 1.0
+        assert Path(r["save_dir"]) == project / r["variant"] / f"seed{r['seed']}"
+
+
+def test_outputs_hold_runs_and_summary(completed):
+    project, _, out = completed
+    doc = json.loads((project / "compare.json").read_text())
+    assert [s["variant"] for s in doc["summary"]] == ["stock", "dsconv"]
+    assert doc["summary"][0]["params"] == 2_654_816 and doc["summary"][1]["layer_params"] == 258_048
+    assert [len(r["curve"]) for r in doc["runs"]] == [2, 2, 2, 2]
+    dsconv = doc["summary"][1]
+    values = [r["map50_95"] for r in doc["runs"] if r["variant"] == "dsconv"]
+    assert dsconv["map50_95"]["mean"] == pytest.approx(sum(values) / 2)
+    assert set(dsconv["vs_map50_95"]) == {"delta", "low", "high", "df", "level", "verdict"}
+    assert (project / "compare.png").stat().st_size > 10_000
+    assert "Δ mAP50-95 [95% CI]" in out and "reference" in out and dsconv["vs_map50"]["verdict"] in out
+
+
+def test_a_second_identical_call_trains_nothing(completed):
+    project, _, _ = completed
+    runs = {k: v for k, v in _tree(project).items() if "/seed" in k}
+    out = run_cmd(["yolo-dsconv", "compare", f"project={project}", *TINY], cwd=project.parent).stdout
+    assert out.count(": reused,") == 4
+    assert {r["status"] for r in _rows(project)} == {"reused"}
+    assert {k: v for k, v in _tree(project).items() if "/seed" in k} == runs
+
+
+def test_another_configuration_is_refused_and_nothing_is_touched(completed):
+    project, _, _ = completed
+    before = _tree(project)
+    args = [a if a != "epochs=2" else "epochs=3" for a in TINY]
+    proc = run_cmd(["yolo-dsconv", "compare", f"project={project}", *args], cwd=project.parent, check=False)
+    assert proc.returncode == 2
+    assert "holds a comparison with another configuration (train.epochs: 2 there, 3 now)" in proc.stderr
+    assert _tree(project) == before

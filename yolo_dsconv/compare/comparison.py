@@ -1,0 +1,206 @@
+"""`compare`: train every variant at every seed on the same data and budget, then summarise with intervals.
+
+The project folder holds everything: `compare_config.json` (what was compared and how), `models/` (the variants'
+YAMLs), `data/` (the built-in dataset, when no data= is given), `<variant>/seed<k>/` (the runs) and the outputs
+`compare.csv`, `compare.json`, `compare.png`. A second call with the same configuration trains only what is
+missing; it may add seeds or variants. A call with a different configuration is refused before anything is
+written, naming the difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .report import format_summary, plot, write_csv, write_json
+from .runs import METRICS, RunResult, train_run
+from .stats import difference, spread
+from .variants import BUILT_IN, Variant, make_variants, plan_variants
+
+__all__ = ("CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
+
+CONFIG_FILE = "compare_config.json"
+# The built-in protocol (README, "Evidence"): small CPU-friendly settings, deterministic, no plots per run.
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "epochs": 30,
+    "imgsz": 128,
+    "batch": 8,
+    "nbs": 8,
+    "workers": 0,
+    "device": "cpu",
+    "amp": False,
+    "plots": False,
+}
+RESERVED = ("model", "project", "name", "seed", "exist_ok", "resume", "data", "mode", "deterministic")
+
+
+class CompareError(ValueError):
+    """A comparison that cannot be run as asked; the message names the bad value and what is expected."""
+
+
+@dataclass
+class Comparison:
+    """What `compare` returns: the variants, every run, the per-variant summary and the files written."""
+
+    variants: list[Variant]
+    runs: list[RunResult]
+    summary: list[dict]
+    table: str
+    files: dict[str, str]
+
+
+def _check_train_args(train: dict) -> None:
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+
+    for key in train:
+        if key in RESERVED:
+            raise CompareError(f"compare: {key}= is set by compare itself and cannot be given")
+        if key not in DEFAULT_CFG_DICT:
+            raise CompareError(f"compare: {key}= is not an Ultralytics train argument (see `yolo cfg`)")
+
+
+def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int) -> dict:
+    """How the configuration records the dataset: the built-in one's parameters, or a YAML's path and hash."""
+    if data is None:
+        return {"built_in": {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0}}
+    path = Path(data).resolve()
+    if not path.is_file():
+        raise CompareError(f"compare: data={str(data)!r} is not a file, expected a dataset YAML (or none: built-in)")
+    return {"yaml": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _differences(old: dict, new: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, "(unset)"), new.get(key, "(unset)")
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} there, {b!r} now")
+    return out
+
+
+def _check_project(project: Path, config: dict) -> dict | None:
+    """The saved configuration of `project` (None for a new or empty folder), refused when it differs."""
+    file = project / CONFIG_FILE
+    if not file.is_file():
+        if project.exists() and any(project.iterdir()):
+            raise CompareError(
+                f"compare: project={project} exists and holds no {CONFIG_FILE}, so it is not a comparison's folder; "
+                "choose another project= (nothing was changed)"
+            )
+        return None
+    saved = json.loads(file.read_text())
+    fixed = {k: v for k, v in saved.items() if k != "variants"}
+    diff = _differences(fixed, {k: v for k, v in config.items() if k != "variants"})
+    if diff:
+        raise CompareError(
+            f"compare: project={project} holds a comparison with another configuration ({'; '.join(diff)}); "
+            "use the same settings to continue it, or another project= (nothing was changed)"
+        )
+    return saved
+
+
+def _summary(variants: list[Variant], runs: list[RunResult], level: float) -> list[dict]:
+    out, reference = [], None
+    for v in variants:
+        mine = [r for r in runs if r.variant == v.name]
+        row: dict[str, Any] = {"variant": v.name, "model": v.model, "params": v.params, "gflops": v.gflops}
+        row.update(layer_params=v.layer_params, n=len(mine), seeds=[r.seed for r in mine])
+        for key in ("map50", "map50_95"):
+            row[key] = asdict(spread([getattr(r, key) for r in mine]))
+            if reference is not None:
+                ref = [getattr(r, key) for r in reference]
+                row[f"vs_{key}"] = asdict(difference(ref, [getattr(r, key) for r in mine], level))
+        reference = mine if reference is None else reference
+        out.append(row)
+    return out
+
+
+def compare(
+    base: str | Path = "yolov5n.yaml",
+    variants: tuple[str, ...] | list[str] | str = BUILT_IN,
+    seeds: int = 3,
+    data: str | Path | None = None,
+    project: str | Path = "compare_runs",
+    metric: str = "map50-95",
+    level: float = 0.95,
+    n_train: int = 96,
+    n_val: int = 32,
+    verbose: bool = True,
+    **train: Any,
+) -> Comparison:
+    """Train each variant at seeds 0..seeds-1 with identical settings and compare them with the first variant.
+
+    Args:
+        base: an SPPF-based Ultralytics model YAML (a name such as yolov8s.yaml, or a path).
+        variants: stock, dsconv, sparse, control (see variants.py) or model YAML paths, as a list or comma string.
+        seeds: number of seeds; seed k sets Ultralytics' `seed=k` (initialisation and training order), never data.
+        data: a dataset YAML; None generates the built-in shapes dataset (n_train/n_val images, data seed 0).
+        project: the comparison's folder (see the module docstring).
+        metric: map50 or map50-95: selects each run's best epoch, and the metric plotted.
+        level: the confidence level of the intervals.
+        n_train, n_val: size of the built-in dataset.
+        verbose: Ultralytics' progress output.
+        **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
+
+    Raises:
+        CompareError: bad arguments, or a project folder from another configuration.
+        GraftError: the base has no SPPF for a grafted variant.
+    """
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+    from ultralytics.utils import LOGGER
+
+    from ..demo import offline_font
+
+    names = [v.strip() for v in variants.split(",") if v.strip()] if isinstance(variants, str) else list(variants)
+    if not names or len(set(names)) != len(names):
+        raise CompareError(f"compare: variants={names!r} is invalid, expected distinct names (e.g. stock,dsconv)")
+    for name in names:
+        if name not in BUILT_IN and not name.endswith((".yaml", ".yml")):
+            raise CompareError(
+                f"compare: variant {name!r} is unknown, expected one of {', '.join(BUILT_IN)} or a model YAML path"
+            )
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise CompareError(f"compare: seeds={seeds!r} is invalid, expected a positive integer")
+    if metric not in METRICS:
+        raise CompareError(f"compare: metric={metric!r} is invalid, expected one of {', '.join(METRICS)}")
+    _check_train_args(train)
+    train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
+    project = Path(project).resolve()
+    config = {"base": str(base), "train": train, "data": _data_record(data, train["imgsz"], n_train, n_val)}
+    saved = _check_project(project, config)  # nothing is written before every check has passed
+    planned = plan_variants(base, names, project / "models")
+    known = (saved or {}).get("variants", {})
+    changed = [v.name for v in planned if known.get(v.name, v.yaml_sha256) != v.yaml_sha256]
+    if changed:
+        raise CompareError(
+            f"compare: the YAML of variant(s) {', '.join(changed)} changed since project={project} trained them; "
+            "use another project= (nothing was changed)"
+        )
+    config["variants"] = {**known, **{v.name: v.yaml_sha256 for v in planned}}
+    if data is None:
+        from ..data import generate_shapes_dataset
+
+        data = generate_shapes_dataset(project / "data", **config["data"]["built_in"])
+    data_yaml = str(Path(data).resolve())
+    built = make_variants(base, names, project / "models")
+    (project / CONFIG_FILE).write_text(json.dumps(config, indent=1))
+    offline_font()
+    train["verbose"] = verbose
+    runs = []
+    for seed in range(seeds):  # seed-major, so a cut-short comparison has every variant at the first seeds
+        for v in built:
+            result = train_run(v, seed, project, data_yaml, train, metric)
+            score = getattr(result, metric.replace("-", "_"))
+            LOGGER.info(f"compare: {v.name} seed {seed}: {result.status}, {metric} {score:.3f}")
+            runs.append(result)
+    summary = _summary(built, runs, level)
+    files = {name: str(project / f"compare.{name}") for name in ("csv", "json", "png")}
+    write_csv(Path(files["csv"]), runs)
+    write_json(Path(files["json"]), {**config, "seeds": seeds, "metric": metric, "level": level}, runs, summary)
+    plot(Path(files["png"]), runs, summary, metric, level)
+    return Comparison(built, runs, summary, format_summary(summary, level), files)

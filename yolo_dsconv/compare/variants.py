@@ -1,0 +1,149 @@
+"""The variants of a comparison, each written as a model YAML derived from one SPPF-based base YAML.
+
+- stock: the base as it is;
+- dsconv: ExpandConv grafted after SPPF (dense=True, the default);
+- sparse: the same graft with dense=False (the lone dilated branches, with their gridding gaps);
+- control: a stock Ultralytics C2f (one bottleneck of two 3×3 convs, no shortcut) at the same place, its hidden
+  width chosen so its parameters come closest to the ExpandConv layer's at the base's scale. It adds a layer and
+  the parameters without the large receptive field (3×3 taps: +4 P5 pixels against ExpandConv's +80).
+Any other entry is a model YAML path, taken as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..paths import scaled_name, unscaled_name
+from ..yaml_tools.graft import GraftError, graft_text, resolve_model_yaml
+from ..yaml_tools.transfer import INSERTED_KEY
+
+__all__ = ("BUILT_IN", "CONTROL_TOLERANCE", "Variant", "control_hidden", "make_variants", "plan_variants")
+
+BUILT_IN = ("stock", "dsconv", "sparse", "control")
+CONTROL_TOLERANCE = 0.15  # the control's parameters are within ±15 % of the ExpandConv layer's
+
+
+@dataclass
+class Variant:
+    """One variant: the YAML written for it and the model name `yolo train` gets (it carries the scale letter).
+
+    `layer_params` is the parameter count of the inserted layer (0 for stock and for a YAML path).
+    """
+
+    name: str
+    model: str
+    yaml_sha256: str
+    params: int = 0
+    gflops: float = 0.0
+    layer_params: int = 0
+    text: str | None = field(default=None, repr=False)  # the YAML to write (None: a user's file, used in place)
+
+
+def _scale_of(name: str) -> str:
+    from ultralytics.nn.tasks import guess_model_scale
+
+    return guess_model_scale(name)
+
+
+def control_hidden(c1: int, c2: int, target: int) -> tuple[int, int]:
+    """The hidden width c_ of C2f(c1, c2, n=1, shortcut=False) whose parameters are closest to `target`.
+
+    Returns (c_, its parameter count).
+    """
+    import torch
+    from ultralytics.nn.modules import C2f
+
+    def params(c_: int) -> int:
+        with torch.device("meta"):
+            return sum(p.numel() for p in C2f(c1, c2, 1, False, 1, (c_ + 0.5) / c2).parameters())
+
+    lo, hi = 1, 4 * c2  # params grow with c_: bisect for the first c_ at or above the target
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if params(mid) < target else (lo, mid)
+    best = min({max(lo - 1, 1), lo}, key=lambda c_: abs(params(c_) - target))
+    return best, params(best)
+
+
+def _expandconv_layer(data: dict, index: int, scale: str):
+    """The ExpandConv layer of a grafted model dict as Ultralytics' parser builds it at `scale`."""
+    from copy import deepcopy
+
+    from ultralytics.nn.tasks import parse_model
+
+    layers, _ = parse_model({**deepcopy(data), "scale": scale}, ch=3, verbose=False)
+    return layers[index]
+
+
+def _grafted(name: str, text: str, source: str, scale: str) -> str:
+    """The YAML text of a grafted variant (dsconv, sparse or control)."""
+    try:
+        dsconv = graft_text(text, source=source)
+    except GraftError as e:
+        raise GraftError(f"compare: variant {name!r} needs an SPPF in base={source}: {e}") from e
+    if name == "dsconv":
+        return dsconv.text
+    c2 = (dsconv.data["backbone"] + dsconv.data["head"])[dsconv.index][3][0]  # the anchor's width, as graft gives it
+    if name == "sparse":
+        return graft_text(text, args=[c2, [5, 7, 9], None, 0.5, False], source=source).text
+    layer = _expandconv_layer(dsconv.data, dsconv.index, scale)
+    out = layer.cv2.pw.conv.out_channels
+    c_, _ = control_hidden(layer.cv1.dw.conv.in_channels, out, sum(p.numel() for p in layer.parameters()))
+    return graft_text(
+        text, module="C2f", args=[c2, False, 1, round((c_ + 0.5) / out, 6)], stack=True, source=source
+    ).text
+
+
+def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
+    """Each variant's model name in `folder` and the hash of its YAML, computed without writing anything.
+
+    Raises:
+        GraftError: the base cannot be found, or has no SPPF for a grafted variant.
+        FileNotFoundError: a YAML path among `names` does not exist.
+        FileExistsError: a variant's YAML exists in `folder` with other content (it is never overwritten).
+    """
+    src = resolve_model_yaml(base)
+    scale = _scale_of(Path(str(base)).name)
+    stem = unscaled_name(src.name)[: -len(src.suffix)]
+    text = src.read_text()
+    out = []
+    for name in names:
+        if name in BUILT_IN:
+            file = folder / (f"{stem}.yaml" if name == "stock" else f"{stem}-{name}.yaml")
+            content = text if name == "stock" else _grafted(name, text, src.name, scale)
+            if file.exists() and file.read_text() != content:
+                raise FileExistsError(
+                    f"compare: {file} exists with other content; a comparison never overwrites a YAML"
+                )
+            model = file.with_name(scaled_name(file.name, scale)) if scale else file
+        else:
+            model = Path(name)
+            file = model if model.is_file() else model.with_name(unscaled_name(model.name))  # a scale letter selects
+            if not file.is_file():
+                raise FileNotFoundError(
+                    f"compare: variant {name!r} is neither one of {', '.join(BUILT_IN)} nor an existing YAML file"
+                )
+            content, model = file.read_text(), model.resolve()
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        out.append(Variant(name, str(model), digest, text=content if name in BUILT_IN else None))
+    return out
+
+
+def make_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
+    """Write each variant's YAML into `folder` (see plan_variants), build it once for its costs, and return them."""
+    from ultralytics import YOLO
+
+    from ..profile.info import model_costs
+
+    out = plan_variants(base, names, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for v in out:
+        if v.text is not None:
+            Path(v.model).with_name(unscaled_name(Path(v.model).name)).write_text(v.text)
+        built = YOLO(v.model).model.eval()
+        costs = model_costs(built, 640)
+        v.params, v.gflops = costs["params"], costs["gflops"]
+        v.layer_params = sum(p.numel() for i in built.yaml.get(INSERTED_KEY, []) for p in built.model[i].parameters())
+    return out
