@@ -331,6 +331,7 @@ def test_row_checks_cover_the_head_and_leave_other_rows_to_ultralytics():
     assert check_rows(None) is None and check_rows([]) is None  # not a model dict: nothing to check
     short = tiny_yaml([64])
     short["backbone"][0] = [-1, 1]  # a malformed row reaches Ultralytics' own error, not one of ours
+    assert check_rows(short) is None
     with pytest.raises(IndexError) as raised:
         DetectionModel(short, verbose=False)
     assert raised.traceback[-1].path.name == "tasks.py"  # raised by Ultralytics' parser, not by the row checks

@@ -21,6 +21,22 @@ def test_single_conv_erf_closed_form():
     assert r.erf.sum() == pytest.approx(1.0)
     # uniform 9×9: 5×5 holds 31 %, 7×7 holds 60 % (≥ 50 %), 9×9 holds 100 % (≥ 90 %)
     assert (r.side50, r.side90) == (7, 9)
+    assert r.samples == 2 and r.halves == ((7, 9), (7, 9))  # a linear map's ERF does not depend on the input
+
+
+def test_halves_are_the_erfs_of_the_two_disjoint_halves_of_the_inputs():
+    import torch
+
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 5, padding=2), nn.ReLU(), nn.Conv2d(4, 4, 5, padding=4, dilation=2), nn.ReLU()
+    )
+    images = torch.randn(6, 3, 32, 32) * torch.tensor([0.1, 0.1, 0.1, 3.0, 3.0, 3.0])[:, None, None, None]
+    whole = compute_erf(model, layer=3, images=images)
+    first, second = compute_erf(model, layer=3, images=images[:3]), compute_erf(model, layer=3, images=images[3:])
+    assert whole.samples == 6
+    assert whole.halves == ((first.side50, first.side90), (second.side50, second.side90))
+    assert compute_erf(model, layer=3, images=images[:1]).halves == ()
 
 
 @pytest.mark.parametrize("fraction,side", [(0.2, 1), (0.5, 3), (1.0, 5)])
@@ -41,14 +57,15 @@ def test_erf_command_writes_png_and_numbers(tmp_path):
             "model=yolov5n.yaml",
             "compare=yolov5n-dsconv.yaml",
             "imgsz=64",
-            "samples=1",
+            "samples=4",
             f"out={out}",
         ]
     )
     assert cv2.imread(str(out)).shape == (400, 800, 3)
-    rows = re.findall(r"^(yolov5n\S*)\s+(\d+)\s+(\d+)\s+(\d+)$", proc.stdout, re.M)
+    rows = re.findall(r"^(yolov5n\S*)\s+(\d+)\s+4\s+(\d+)\s+(\d+)\s+(\d+) / (\d+)\s+(\d+) / (\d+)$", proc.stdout, re.M)
     assert [(r[0], r[1]) for r in rows] == [("yolov5n.yaml", "9"), ("yolov5n-dsconv.yaml", "10")]
     assert all(0 < int(r[2]) <= int(r[3]) for r in rows)
+    assert all(0 < int(r[4]) <= int(r[6]) and 0 < int(r[5]) <= int(r[7]) for r in rows)
 
 
 def test_erf_command_bad_layer(capsys):

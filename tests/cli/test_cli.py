@@ -95,7 +95,7 @@ def test_demo_trains_both_models_offline_and_prints_the_table(tmp_path):
     [
         ("info", "modle=x.yaml", "model=yolov5s-dsconv.yaml"),
         ("graft", "aftr=SPPF", "after=SPPF"),
-        ("erf", "sample=4", "samples=8"),
+        ("erf", "sample=4", "samples=200"),
         ("demo", "epoch=3", "epochs=30"),
         ("compare", "seed=3", "seeds=3"),
         ("dataset", "n_trian=4", "n_train=96"),

@@ -97,3 +97,11 @@ def test_defaults_are_a_1x1_dsconv_and_a_3x3_depthwise_stage():
     dw = DepthwiseConv(4)
     assert dw.conv.kernel_size == (3, 3) and dw.conv.groups == 4 and dw.conv.bias is None
     assert isinstance(ds.dw.act, nn.SiLU) and isinstance(DSConv(4, 8, act=False).pw.act, nn.Identity)
+
+
+def test_act_false_reaches_every_stage():
+    dw = DepthwiseConv(8, 5, act=False)
+    ds = DSConv(8, 16, 3, act=False)
+    assert isinstance(dw.act, nn.Identity)
+    assert isinstance(ds.dw.act, nn.Identity) and isinstance(ds.pw.act, nn.Identity)
+    assert isinstance(DepthwiseConv(8, 5).act, nn.SiLU) and isinstance(DSConv(8, 16).dw.act, nn.SiLU)

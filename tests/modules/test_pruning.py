@@ -217,3 +217,33 @@ def test_pruning_default_applies_to_modules_without_their_own_flag():
     from yolo_dsconv.modules.pruning import pruning_enabled
 
     assert pruning_enabled(torch.nn.Identity()) is True and pruning_enabled() is True
+
+
+@pytest.mark.parametrize(
+    ("c2", "k", "s", "d", "p", "size", "prune"),
+    [
+        (8, 3, 1, 9, 9, 6, True),  # pruned to the centre tap: the per-channel affine path
+        (8, 1, 1, 1, 0, 6, True),  # a 1×1 depthwise kernel: the affine path without pruning
+        (8, 1, 2, 1, 0, 6, True),  # stride 2: the one-tap 1×1 conv path
+        (8, 3, 1, 9, 0, 20, True),  # padding that is not 'same': never pruned
+        (8, 3, 1, 5, 5, 6, False),  # pruning switched off: the full kernel
+        (8, 5, 1, 3, 6, 6, True),  # the outer taps (±6) pruned, ±3 kept: a smaller window
+    ],
+)
+def test_bias_is_added_on_every_path(c2, k, s, d, p, size, prune):
+    torch.manual_seed(0)
+    conv = TapPrunedConv2d(8, c2, k, s, p, dilation=d, groups=8, bias=True)
+    conv.bias.data.uniform_(-1, 1)
+    conv.prune = prune
+    ref = torch.nn.Conv2d(8, c2, k, s, p, dilation=d, groups=8, bias=True)
+    ref.load_state_dict(conv.state_dict())
+    x = torch.randn(2, 8, size, size)
+    torch.testing.assert_close(conv(x), ref(x))
+
+
+def test_set_pruning_sets_a_real_bool_both_ways():
+    m = ExpandConv(16, 16)
+    convs = [c for c in m.modules() if isinstance(c, TapPrunedConv2d)]
+    assert set_pruning(m, False) is m and all(c.prune is False for c in convs)
+    set_pruning(m, True)
+    assert all(c.prune is True for c in convs)

@@ -393,3 +393,31 @@ def test_graft_module_names_the_parser_knows():
         )
         with pytest.raises(GraftError, match=f"^{re.escape(expected)}$"):
             graft_text(HAND, module=module)
+
+
+def test_graft_of_a_dict_uses_the_args_given():
+    d = yaml.safe_load(resolve_model_yaml("yolov5.yaml").read_text())
+    out = graft(d, args=[1024, [3, 5], None, 0.25])
+    assert out["backbone"][10] == [-1, 1, "ExpandConv", [1024, [3, 5], None, 0.25]]
+
+
+def test_graft_of_a_path_passes_stack_on(tmp_path):
+    once = tmp_path / "yolov8-once.yaml"
+    once.write_text(graft_text(resolve_model_yaml("yolov8.yaml").read_text()).text)
+    with pytest.raises(GraftError, match=r"already contains ExpandConv at \[10\]; pass stack=True"):
+        graft(once, after=10)
+    twice = graft(once, after=10, stack=True)
+    assert [r[2] for r in twice["backbone"] + twice["head"]].count("ExpandConv") == 2
+
+
+def test_an_anchor_name_that_is_not_a_number_is_a_layer_type():
+    text = resolve_model_yaml("yolov5.yaml").read_text()
+    with pytest.raises(GraftError, match="no X5 layer in"):
+        graft_text(text, after="X5")
+
+
+def test_torch_and_torchvision_modules_are_left_to_the_parser():
+    text = resolve_model_yaml("yolov5.yaml").read_text()
+    for module in ("nn.Identity", "torchvision.ops.Permute"):
+        out = graft_text(text, module=module, args=[[0, 1, 2, 3]])
+        assert (out.data["backbone"] + out.data["head"])[10][2] == module

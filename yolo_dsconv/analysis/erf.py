@@ -13,13 +13,19 @@ __all__ = ("ERFResult", "compute_erf", "mass_square_side", "plot_erfs")
 
 @dataclass
 class ERFResult:
-    """An ERF map (H×W, sums to 1) and the sides of the centred squares holding 50 % and 90 % of it."""
+    """An ERF map (H×W, sums to 1) and the sides of the centred squares holding 50 % and 90 % of it.
+
+    `halves` holds (side50, side90) of the ERF of the first and of the second half of the inputs (disjoint), so
+    the spread of the sides shows how stable they are; empty with fewer than 2 inputs.
+    """
 
     name: str
     layer: int
     erf: np.ndarray
     side50: int
     side90: int
+    samples: int = 0
+    halves: tuple[tuple[int, int], ...] = ()
 
 
 def mass_square_side(erf: np.ndarray, fraction: float) -> int:
@@ -62,7 +68,8 @@ def compute_erf(
         model: an Ultralytics model (layers in `.model`) or any module mapping images to a feature map.
         imgsz: input side for random inputs.
         layer: index in model.model; default: the last backbone layer (P5).
-        samples: number of random inputs (uniform [0, 1]) when `images` is None.
+        samples: number of random inputs (uniform [0, 1]) when `images` is None; the ERF literature averages
+            hundreds, and the `erf` command's default is 200.
         images: N×3×H×W inputs to use instead (e.g. dataset images).
         seed: random seed for the inputs.
     """
@@ -77,9 +84,9 @@ def compute_erf(
     if images is None:
         g = torch.Generator().manual_seed(seed)
         images = torch.rand(samples, 3, imgsz, imgsz, generator=g)
-    acc = torch.zeros(images.shape[-2:])
+    acc = torch.zeros(len(images), *images.shape[-2:])
     try:
-        for x in images:
+        for i, x in enumerate(images):
             x = x[None].clone().requires_grad_(True)
             captured.clear()
             try:
@@ -90,14 +97,22 @@ def compute_erf(
             y = captured["y"]
             y = y[0] if isinstance(y, (list, tuple)) else y
             y[0, :, y.shape[-2] // 2, y.shape[-1] // 2].sum().backward()
-            acc += x.grad[0].abs().sum(0)
+            acc[i] = x.grad[0].abs().sum(0)
             model.zero_grad(set_to_none=True)
     finally:
         handle.remove()
-    erf = (acc / acc.sum()).numpy() if acc.sum() > 0 else acc.numpy()
-    return ERFResult(
-        name, layer if layer >= 0 else len(layers) + layer, erf, mass_square_side(erf, 0.5), mass_square_side(erf, 0.9)
-    )
+    n = len(images)
+    erf = _normalised(acc.sum(0))
+    halves = tuple(_sides(_normalised(part.sum(0))) for part in (acc[: n // 2], acc[n // 2 :])) if n > 1 else ()
+    return ERFResult(name, layer if layer >= 0 else len(layers) + layer, erf, *_sides(erf), n, halves)
+
+
+def _normalised(acc: torch.Tensor) -> np.ndarray:
+    return (acc / acc.sum()).numpy() if acc.sum() > 0 else acc.numpy()
+
+
+def _sides(erf: np.ndarray) -> tuple[int, int]:
+    return mass_square_side(erf, 0.5), mass_square_side(erf, 0.9)
 
 
 def plot_erfs(results: list[ERFResult], path: str, panel: float = 4.0, dpi: int = 100) -> str:

@@ -1,4 +1,4 @@
-"""`yolo-dsconv erf model=<yaml or .pt> [imgsz=256] [layer=N] [out=erf.png] [compare=<model>] [samples=8] ...`."""
+"""`yolo-dsconv erf model=<yaml or .pt> [imgsz=256] [layer=N] [out=erf.png] [compare=<model>] [samples=200] ...`."""
 
 from __future__ import annotations
 
@@ -37,13 +37,19 @@ def dataset_images(folder: str, n: int, imgsz: int):
     return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 255
 
 
+def _halves(r) -> list[str]:
+    if not r.halves:
+        return ["-", "-"]
+    return [f"{r.halves[0][k]} / {r.halves[1][k]}" for k in (0, 1)]
+
+
 def erf(
     model: str,
     imgsz: int = 256,
     layer: int | None = None,
     out: str = "erf.png",
     compare: str | None = None,
-    samples: int = 8,
+    samples: int = 200,
     data: str | None = None,
     seed: int = 0,
 ) -> int:
@@ -61,8 +67,11 @@ def erf(
         except ValueError as e:
             raise CLIError(f"yolo-dsconv erf: {e}") from e
     path = plot_erfs(results, str(out))
-    header = ["model", "layer", "50% square side (px)", "90% square side (px)"]
-    print(format_table(header, [[r.name, r.layer, r.side50, r.side90] for r in results]))
+    header = ["model", "layer", "inputs", "50% side (px)", "90% side (px)", "halves 50%", "halves 90%"]
+    rows = [[r.name, r.layer, r.samples, r.side50, r.side90, *_halves(r)] for r in results]
+    print(format_table(header, rows))
+    print("sides of the centred squares holding 50 % / 90 % of |d centre / d input|; halves: the same from each")
+    print("disjoint half of the inputs")
     print(f"written: {path}")
     return 0
 
