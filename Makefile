@@ -17,8 +17,8 @@ $(STAMP): setup.cfg setup.py pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)  ## main job: train stock yolov5n and yolov5n-dsconv on the built-in dataset, print the comparison
-	$(BIN)/yolo-dsconv demo
+demo: $(STAMP)  ## main job: stock yolov5n against yolov5n-dsconv, 3 seeds each on the built-in data, with intervals and verdicts
+	$(BIN)/yolo-dsconv compare variants=stock,dsconv seeds=3 project=demo_runs
 
 info: $(STAMP)
 	$(BIN)/yolo-dsconv info model=yolov5s-dsconv.yaml

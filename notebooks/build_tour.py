@@ -70,7 +70,10 @@ receptive field is gap-free. These masks come from autograd on the real depthwis
     code("""from IPython.display import Image, display
 from yolo_dsconv.analysis import plot_sampling_patterns
 display(Image(plot_sampling_patterns(str(WORK / "sampling.png"))))"""),
-    md("## 4. Training stock YOLOv5n and YOLOv5n-dsconv with identical settings"),
+    md("""## 4. Training stock YOLOv5n and YOLOv5n-dsconv with identical settings
+
+One seed each, to look at the curves and to have trained weights for §5. One seed decides nothing: the
+multi-seed comparison with intervals is `yolo-dsconv compare` (`make demo`), and its results are in the README."""),
     code("""import logging
 from ultralytics.utils import LOGGER
 from yolo_dsconv.demo import run_demo
@@ -94,13 +97,18 @@ plt.tight_layout(); plt.show()"""),
     md("""## 5. Effective receptive field at P5: at initialisation and after training
 
 This is |∂ centre output / ∂ input| at the last backbone layer (SPPF for stock, ExpandConv for dsconv), averaged
-over validation images and drawn on one colour scale. The numbers give the side of the centred square that holds
-50 % and 90 % of the gradient mass. Whether dsconv sees further is something to measure, not to assume."""),
+over 200 built-in images the models never saw (data seed 1) and drawn on one colour scale. The numbers give the
+side of the centred square that holds 50 % and 90 % of the gradient mass, and the same sides from each half of the
+images: where the halves disagree, the side is not settled. This is one seed per model; the seed-to-seed spread
+of the trained ERF is in `docs/results/erf_128.md` (README, "Evidence"). Whether dsconv sees further is something
+to measure, not to assume."""),
     code("""from ultralytics.nn.tasks import load_checkpoint
 from yolo_dsconv.analysis import compute_erf, plot_erfs
 from yolo_dsconv.cli.erf import dataset_images
-imgsz = settings["imgsz"] * 2
-images = dataset_images(str(WORK / "demo" / "data" / "data.yaml"), 2 if SMALL else 16, imgsz)
+from yolo_dsconv.data import generate_shapes_dataset
+imgsz, n = settings["imgsz"] * 2, 4 if SMALL else 200
+unseen = generate_shapes_dataset(WORK / "erf-data", n_train=1, n_val=n, imgsz=settings["imgsz"], seed=1)
+images = dataset_images(str(unseen), n, imgsz)
 erfs = []
 for r in results:
     cfg = r.model if not r.model.endswith("-dsconv.yaml") else model_yaml(r.model)
@@ -108,7 +116,8 @@ for r in results:
     erfs.append(compute_erf(DetectionModel(cfg, nc=4, verbose=False), images=images, name=f"{r.model} init"))
     erfs.append(compute_erf(load_checkpoint(str(Path(r.save_dir) / "weights" / "best.pt"))[0], images=images, name=f"{r.model} trained"))
 display(Image(plot_erfs(erfs, str(WORK / "erf.png"), panel=3.6)))
-print(format_table(["model", "50% side px", "90% side px"], [[e.name, e.side50, e.side90] for e in erfs]))"""),
+rows = [[e.name, e.samples, e.side50, e.side90, f"{e.halves[0][0]} / {e.halves[1][0]}", f"{e.halves[0][1]} / {e.halves[1][1]}"] for e in erfs]
+print(format_table(["model", "images", "50% side px", "90% side px", "halves 50%", "halves 90%"], rows))"""),
 ]
 
 nb = nbf.v4.new_notebook(

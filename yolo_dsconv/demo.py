@@ -1,8 +1,9 @@
-"""The main job: train a stock model and its dsconv graft side by side on the built-in shapes dataset.
+"""One look at a stock model and its dsconv graft side by side on the built-in data of any task, at one seed.
 
 Both models get identical settings and seeds; the result is one table of parameters, GFLOPs, epochs, train time
 and validation mAP for each (the task's own metric: boxes, masks, keypoints or oriented boxes). Nothing is
-downloaded.
+downloaded. One seed is not evidence either way: `yolo-dsconv compare` (compare/) repeats runs over seeds and
+gives intervals.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def run_demo(
     workers: int = 0,
     device: str = "cpu",
     seed: int = 0,
+    optimizer: str = "AdamW",
+    lr0: float = 0.004,
     n_train: int = 96,
     n_val: int = 32,
     task: str = "detect",
@@ -76,7 +79,8 @@ def run_demo(
             (project/data-<task> for the other tasks).
         models: model YAMLs (shipped dsconv names resolve to the packaged files); None: DEMO_MODELS[task].
         data: a dataset YAML; None generates the built-in shapes dataset.
-        epochs, imgsz, batch, nbs, workers, device, seed: Ultralytics training settings shared by all models.
+        epochs, imgsz, batch, nbs, workers, device, seed, optimizer, lr0: Ultralytics training settings shared by
+            all models (optimizer and lr0 as in `yolo-dsconv compare`'s protocol, see compare.TRAIN_DEFAULTS).
         n_train, n_val: size of the generated dataset.
         task: detect, segment, pose or obb: the built-in data's labels and the metric reported.
         verbose: Ultralytics' progress output.
@@ -106,6 +110,8 @@ def run_demo(
             epochs=epochs,
             nbs=nbs,
             seed=seed,
+            optimizer=optimizer,
+            lr0=lr0,
             deterministic=True,
             name=run_name,
             exist_ok=True,

@@ -12,7 +12,7 @@ from typing import Any
 from ..cli.table import format_table
 from .runs import RunResult
 
-__all__ = ("CSV_COLUMNS", "format_summary", "plot", "write_csv", "write_json")
+__all__ = ("CSV_COLUMNS", "format_summary", "markdown_summary", "plot", "write_csv", "write_json")
 
 CSV_COLUMNS = (
     "variant",
@@ -77,6 +77,28 @@ def format_summary(summary: list[dict], level: float) -> str:
     header = ["variant", "params", "GFLOPs@640", "seeds", "mAP50", "mAP50-95"]
     header += [f"Δ mAP50 [{pct} CI]", "verdict mAP50", f"Δ mAP50-95 [{pct} CI]", "verdict mAP50-95"]
     return format_table(header, rows)
+
+
+def markdown_summary(doc: dict) -> str:
+    """The summary of a compare.json as a Markdown table (the README's evidence tables are this, pasted)."""
+    level = doc["config"]["level"]
+    pct = f"{level:.0%}"
+    header = ["variant", "params", "GFLOPs@640", "seeds", "mAP50", "mAP50-95"]
+    header += [f"Δ mAP50 [{pct} CI]", f"Δ mAP50-95 [{pct} CI]", "verdict (mAP50-95)"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for s in doc["summary"]:
+        cells = [s["variant"], f"{s['params']:,}", f"{s['gflops']:.2f}", str(s["n"])]
+        for key in ("map50", "map50_95"):
+            m = s[key]
+            cells.append(f"{m['mean']:.3f} ± {m['std']:.3f}" if m["std"] is not None else f"{m['mean']:.3f}")
+        for key in ("map50", "map50_95"):
+            d = s.get(f"vs_{key}")
+            cells.append(
+                "reference" if d is None else _interval({k: math.nan if v is None else v for k, v in d.items()})
+            )
+        cells.append(s["vs_map50_95"]["verdict"] if "vs_map50_95" in s else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def plot(path: Path, runs: list[RunResult], summary: list[dict], metric: str, level: float) -> None:
