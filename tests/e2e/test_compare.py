@@ -130,3 +130,30 @@ def test_a_seed_reproduces_every_digit_in_another_process(completed, tmp_path):
     )
     first = _without_time(project / "stock" / "seed0" / "results.csv")
     assert len(first) == 3 and first == _without_time(other / "stock" / "seed0" / "results.csv")
+
+
+def test_a_segment_base_trains_on_segment_labels_and_scores_masks(tmp_path):
+    from yolo_dsconv.compare import compare
+
+    result = compare(
+        base="yolov8n-seg.yaml",
+        variants="stock,dsconv",
+        seeds=1,
+        project=tmp_path,
+        epochs=1,
+        imgsz=64,
+        n_train=8,
+        n_val=4,
+    )
+    assert (tmp_path / "data" / "labels" / "train").is_dir()
+    assert json.loads((tmp_path / "compare_config.json").read_text())["data"]["built_in"]["task"] == "segment"
+    with open(tmp_path / "stock" / "seed0" / "results.csv") as f:
+        header = [h.strip() for h in f.readline().split(",")]
+    assert "metrics/mAP50-95(M)" in header
+    masks = float(
+        next(row for row in _without_time(tmp_path / "stock" / "seed0" / "results.csv")[1:])[
+            header.index("metrics/mAP50-95(M)") - 1
+        ]
+    )
+    assert result.runs[0].map50_95 == masks  # the task's own metric: masks, not boxes
+    assert [v.name for v in result.variants] == ["stock", "dsconv"] and result.summary[1]["layer_params"] > 0

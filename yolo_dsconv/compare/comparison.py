@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from ..demo import DEMO_MODELS, offline_font
 from .report import format_summary, plot, write_csv, write_json
 from .runs import METRICS, RunResult, train_run
 from .stats import difference, spread
@@ -65,10 +68,22 @@ def _check_train_args(train: dict) -> None:
             raise CompareError(f"compare: {key}= is not an Ultralytics train argument (see `yolo cfg`)")
 
 
-def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int) -> dict:
+def _task(base: str | Path) -> str:
+    """The task of a model YAML, as Ultralytics guesses it from the head (detect, segment, pose, obb, ...)."""
+    from ultralytics.nn.tasks import guess_model_task
+
+    from ..yaml_tools.graft import resolve_model_yaml
+
+    return guess_model_task(yaml.safe_load(resolve_model_yaml(base).read_text()))
+
+
+def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int, task: str) -> dict:
     """How the configuration records the dataset: the built-in one's parameters, or a YAML's path and hash."""
     if data is None:
-        return {"built_in": {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0}}
+        if task not in DEMO_MODELS:
+            raise CompareError(f"compare: the built-in data has no {task} labels; pass data= (a dataset YAML)")
+        built_in = {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0}
+        return {"built_in": {**built_in, **({"task": task} if task != "detect" else {})}}
     path = Path(data).resolve()
     if not path.is_file():
         raise CompareError(f"compare: data={str(data)!r} is not a file, expected a dataset YAML (or none: built-in)")
@@ -142,7 +157,8 @@ def compare(
         base: an SPPF-based Ultralytics model YAML (a name such as yolov8s.yaml, or a path).
         variants: stock, dsconv, sparse, control (see variants.py) or model YAML paths, as a list or comma string.
         seeds: number of seeds; seed k sets Ultralytics' `seed=k` (initialisation and training order), never data.
-        data: a dataset YAML; None generates the built-in shapes dataset (n_train/n_val images, data seed 0).
+        data: a dataset YAML; None generates the built-in shapes dataset (n_train/n_val images, data seed 0) with
+            the base's task labels (detect, segment, pose or obb).
         project: the comparison's folder (see the module docstring).
         metric: map50 or map50-95: selects each run's best epoch, and the metric plotted.
         level: the confidence level of the intervals.
@@ -157,7 +173,6 @@ def compare(
     from ultralytics.cfg import DEFAULT_CFG_DICT
     from ultralytics.utils import LOGGER
 
-    from ..demo import offline_font
 
     names = [v.strip() for v in variants.split(",") if v.strip()] if isinstance(variants, str) else list(variants)
     if not names or len(set(names)) != len(names):
@@ -174,7 +189,8 @@ def compare(
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     project = Path(project).resolve()
-    config = {"base": str(base), "train": train, "data": _data_record(data, train["imgsz"], n_train, n_val)}
+    record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "")
+    config = {"base": str(base), "train": train, "data": record}
     saved = _check_project(project, config)  # nothing is written before every check has passed
     planned = plan_variants(base, names, project / "models")
     known = (saved or {}).get("variants", {})
