@@ -96,6 +96,7 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"name": "x"}, "name= is set by compare itself and cannot be given"),
         ({"epohcs": 3}, r"epohcs= is not an Ultralytics train argument"),
         ({"base": "yolov8n-cls.yaml"}, r"variant .dsconv. needs an SPPF in base=yolov8-cls\.yaml"),
+        ({"base": "yolov8n-cls.yaml", "variants": "stock"}, "the built-in data has no classify labels; pass data="),
         ({"data": "missing.yaml"}, "data='missing.yaml' is not a file, expected a dataset YAML"),
     ],
 )

@@ -189,10 +189,10 @@ def compare(
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     project = Path(project).resolve()
+    planned = plan_variants(base, names, project / "models")  # nothing is written before every check has passed
     record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "")
     config = {"base": str(base), "train": train, "data": record}
-    saved = _check_project(project, config)  # nothing is written before every check has passed
-    planned = plan_variants(base, names, project / "models")
+    saved = _check_project(project, config)
     known = (saved or {}).get("variants", {})
     changed = [v.name for v in planned if known.get(v.name, v.yaml_sha256) != v.yaml_sha256]
     if changed:
