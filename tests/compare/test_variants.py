@@ -93,6 +93,7 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"seeds": 0}, "seeds=0 is invalid, expected a positive integer"),
         ({"seeds": 2.5}, "seeds=2.5 is invalid, expected a positive integer"),
         ({"metric": "map75"}, "metric='map75' is invalid, expected one of map50, map50-95"),
+        ({"level": 95}, "level=95 is invalid, expected a confidence level between 0 and 1"),
         ({"name": "x"}, "name= is set by compare itself and cannot be given"),
         ({"epohcs": 3}, r"epohcs= is not an Ultralytics train argument"),
         ({"base": "yolov8n-cls.yaml"}, r"variant .dsconv. needs an SPPF in base=yolov8-cls\.yaml"),

@@ -138,6 +138,25 @@ def _summary(variants: list[Variant], runs: list[RunResult], level: float) -> li
     return out
 
 
+def _check_args(variants: tuple[str, ...] | list[str] | str, seeds: int, metric: str, level: float) -> list[str]:
+    """The variant names, once every argument but the train settings is valid."""
+    names = [v.strip() for v in variants.split(",") if v.strip()] if isinstance(variants, str) else list(variants)
+    if not names or len(set(names)) != len(names):
+        raise CompareError(f"compare: variants={names!r} is invalid, expected distinct names (e.g. stock,dsconv)")
+    for name in names:
+        if name not in BUILT_IN and not name.endswith((".yaml", ".yml")):
+            raise CompareError(
+                f"compare: variant {name!r} is unknown, expected one of {', '.join(BUILT_IN)} or a model YAML path"
+            )
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise CompareError(f"compare: seeds={seeds!r} is invalid, expected a positive integer")
+    if metric not in METRICS:
+        raise CompareError(f"compare: metric={metric!r} is invalid, expected one of {', '.join(METRICS)}")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise CompareError(f"compare: level={level!r} is invalid, expected a confidence level between 0 and 1")
+    return names
+
+
 def compare(
     base: str | Path = "yolov5n.yaml",
     variants: tuple[str, ...] | list[str] | str = BUILT_IN,
@@ -173,19 +192,7 @@ def compare(
     from ultralytics.cfg import DEFAULT_CFG_DICT
     from ultralytics.utils import LOGGER
 
-
-    names = [v.strip() for v in variants.split(",") if v.strip()] if isinstance(variants, str) else list(variants)
-    if not names or len(set(names)) != len(names):
-        raise CompareError(f"compare: variants={names!r} is invalid, expected distinct names (e.g. stock,dsconv)")
-    for name in names:
-        if name not in BUILT_IN and not name.endswith((".yaml", ".yml")):
-            raise CompareError(
-                f"compare: variant {name!r} is unknown, expected one of {', '.join(BUILT_IN)} or a model YAML path"
-            )
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise CompareError(f"compare: seeds={seeds!r} is invalid, expected a positive integer")
-    if metric not in METRICS:
-        raise CompareError(f"compare: metric={metric!r} is invalid, expected one of {', '.join(METRICS)}")
+    names = _check_args(variants, seeds, metric, level)
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     project = Path(project).resolve()
@@ -209,11 +216,11 @@ def compare(
     built = make_variants(base, names, project / "models")
     (project / CONFIG_FILE).write_text(json.dumps(config, indent=1))
     offline_font()
-    train["verbose"] = verbose
+    settings = {**train, "verbose": verbose}
     runs = []
     for seed in range(seeds):  # seed-major, so a cut-short comparison has every variant at the first seeds
         for v in built:
-            result = train_run(v, seed, project, data_yaml, train, metric)
+            result = train_run(v, seed, project, data_yaml, settings, metric)
             score = getattr(result, metric.replace("-", "_"))
             LOGGER.info(f"compare: {v.name} seed {seed}: {result.status}, {metric} {score:.3f}")
             runs.append(result)
