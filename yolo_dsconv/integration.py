@@ -58,6 +58,7 @@ __all__ = (
     "recompiled_parse_model",
     "remove_module_name",
     "same_class",
+    "tasks_module",
     "uninstall",
     "wrap_once",
 )
@@ -71,7 +72,8 @@ _callbacks: list[tuple[list, Callable]] = []
 _safe_globals: list[type] = []
 
 
-def _tasks():
+def tasks_module():
+    """`ultralytics.nn.tasks`, imported on first use (the module every patch of the parser targets)."""
     from ultralytics.nn import tasks
 
     return tasks
@@ -104,7 +106,7 @@ def wrap_once(owner: Any, attr: str, make: Callable[[Callable], Callable]) -> Ca
 def add_module_name(name: str, cls: type) -> None:
     """Make `cls` the global `name` of `ultralytics.nn.tasks` and a member of the parser's registry (patches 2, 3)."""
     with lock:
-        tasks = _tasks()
+        tasks = tasks_module()
         _remember(tasks, name)
         registry = tasks.__dict__[REGISTRY]
         registry[:] = [r for r in registry if not same_class(r, cls)] + [cls]
@@ -115,7 +117,7 @@ def add_module_name(name: str, cls: type) -> None:
 def remove_module_name(name: str) -> type:
     """Undo `add_module_name(name, ...)`; returns the class that was removed."""
     with lock:
-        tasks = _tasks()
+        tasks = tasks_module()
         cls = tasks.__dict__[name]
         tasks.__dict__[REGISTRY].remove(cls)
         delattr(tasks, name)
@@ -246,7 +248,7 @@ def _install_callback() -> None:
 
 def installed() -> bool:
     """Whether this process's Ultralytics carries the plugin's parser patch."""
-    return getattr(_tasks().parse_model, MARKER, False)
+    return getattr(tasks_module().parse_model, MARKER, False)
 
 
 def install() -> None:
@@ -273,7 +275,7 @@ def apply_patches() -> None:
         UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
     """
     with lock:
-        tasks = _tasks()
+        tasks = tasks_module()
         if not installed():
             check_ultralytics()
             import ultralytics.nn as unn

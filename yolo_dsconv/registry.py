@@ -20,12 +20,6 @@ __all__ = ("MODULE_SINCE", "check_rows", "register_module", "registered_modules"
 MODULE_SINCE = {"C3k2": "8.3.0", "C2PSA": "8.3.0"}
 
 
-def _tasks():
-    from ultralytics.nn import tasks
-
-    return tasks
-
-
 def check_rows(d: dict) -> None:
     """Clear errors for YAML rows naming a registered module, before the parser trips over them.
 
@@ -36,7 +30,7 @@ def check_rows(d: dict) -> None:
     """
     rows = (d.get("backbone") or []) + (d.get("head") or []) if isinstance(d, dict) else []
     modules = registered_modules()
-    tasks = _tasks()
+    tasks = integration.tasks_module()
     for i, row in enumerate(rows):
         name = row[2] if isinstance(row, (list, tuple)) and len(row) == 4 else None
         if name in MODULE_SINCE and name not in tasks.__dict__:
@@ -98,7 +92,7 @@ def register_module(cls: type[nn.Module], name: str | None = None) -> type[nn.Mo
         raise ValueError(f"register_module: name={name!r} is invalid, expected a Python identifier")
     with integration.lock:
         integration.apply_patches()
-        existing = _tasks().__dict__.get(name)
+        existing = integration.tasks_module().__dict__.get(name)
         ours = isinstance(existing, type) and any(integration.same_class(existing, r) for r in _registry())
         if existing is not None and not (ours and integration.same_class(existing, cls)):
             raise ValueError(
@@ -112,16 +106,16 @@ def register_module(cls: type[nn.Module], name: str | None = None) -> type[nn.Mo
 def unregister_module(name: str) -> None:
     """Remove a module registered under `name` (the parser stays patched; stock names are never removed)."""
     with integration.lock:
-        if _tasks().__dict__.get(name) not in _registry():
+        if integration.tasks_module().__dict__.get(name) not in _registry():
             raise ValueError(f"unregister_module: {name!r} was not registered by yolo-dsconv")
         integration.remove_module_name(name)
 
 
 def _registry() -> list:
-    return _tasks().__dict__.get(integration.REGISTRY, [])
+    return integration.tasks_module().__dict__.get(integration.REGISTRY, [])
 
 
 def registered_modules() -> dict[str, type[nn.Module]]:
     """Names registered by this plugin in the current process, mapped to their classes."""
     registry = _registry()
-    return {n: c for n, c in vars(_tasks()).items() if isinstance(c, type) and c in registry}
+    return {n: c for n, c in vars(integration.tasks_module()).items() if isinstance(c, type) and c in registry}
