@@ -95,3 +95,12 @@ def test_setuptools_private_editable_hook_is_guarded():
     assert "yolo-dsconv" in ok and "EXIT" not in ok.replace("EXIT None", "")  # this setuptools has it: builds as usual
     gone = run_python(GUARD.format(remove="del editable_wheel._select_strategy"), cwd=REPO).stdout
     assert "EXIT yolo-dsconv: this setuptools has no editable_wheel._select_strategy" in gone
+
+
+def test_without_ultralytics_the_import_says_what_to_install(tmp_path):
+    py, _ = bare_venv(tmp_path / "venv", [str(REPO)])  # sees this checkout, and no ultralytics, torch or metadata
+    proc = subprocess.run([str(py), "-c", "import yolo_dsconv"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("yolo_dsconv.compat.UnsupportedUltralyticsError: yolo-dsconv needs ultralytics>=8.1.0, ")
+    assert last.endswith("pip install 'ultralytics>=8.1.0'") and str(py) in last

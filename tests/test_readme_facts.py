@@ -65,3 +65,28 @@ def test_expandconv_parameter_count_of_yolov5n():
     model = YOLO("yolov5n-dsconv.yaml").model
     n = sum(1 for k in model.state_dict() if k.startswith("model.10."))
     assert f"the {n} tensors left are ExpandConv's" in README and n == 78
+
+
+RESULTS = REPO / "docs" / "results"
+
+
+@pytest.mark.parametrize(
+    ("name", "variants"),
+    [("compare_128", ["stock", "dsconv", "sparse", "control"]), ("compare_320", ["stock", "dsconv"])],
+)
+def test_evidence_tables_are_the_committed_comparisons(name, variants):
+    # Every accuracy figure of the README comes from a committed compare.json, pasted as markdown_summary renders it.
+    import json
+
+    from yolo_dsconv.compare.report import markdown_summary
+
+    doc = json.loads((RESULTS / f"{name}.json").read_text())
+    assert markdown_summary(doc) in README
+    assert min(s["n"] for s in doc["summary"]) >= 5  # no claim on fewer than 5 seeds
+    assert [s["variant"] for s in doc["summary"]] == variants
+    assert (RESULTS / f"{name}.png").is_file() and (RESULTS / f"{name}.csv").is_file()
+
+
+def test_erf_table_is_the_committed_study():
+    rows = [line for line in (RESULTS / "erf_128.md").read_text().splitlines() if line.startswith("| ")]
+    assert len(rows) == 2 + 8 and all(row in README for row in rows)

@@ -8,6 +8,7 @@ applies; `integration.apply_patches` refuses it loudly when it does not.
 from __future__ import annotations
 
 import re
+import sys
 
 __all__ = (
     "NEWEST_TESTED",
@@ -37,9 +38,16 @@ def ultralytics_version() -> str:
     except ImportError:
         version = None
     if version is None:
+        from importlib.metadata import PackageNotFoundError
         from importlib.metadata import version as dist_version
 
-        version = dist_version("ultralytics")
+        try:
+            version = dist_version("ultralytics")
+        except PackageNotFoundError:
+            raise UnsupportedUltralyticsError(
+                f"yolo-dsconv needs ultralytics{SUPPORTED_ULTRALYTICS}, and none is installed in this Python "
+                f"({sys.executable}); pip install 'ultralytics{SUPPORTED_ULTRALYTICS}'"
+            ) from None
     return version
 
 
