@@ -88,5 +88,5 @@ def test_evidence_tables_are_the_committed_comparisons(name, variants):
 
 
 def test_erf_table_is_the_committed_study():
-    rows = [line for line in (RESULTS / "erf_128.md").read_text().splitlines() if line.startswith("| ")]
+    rows = [line for line in (RESULTS / "erf_128.md").read_text().splitlines() if line.startswith("|")]
     assert len(rows) == 2 + 8 and all(row in README for row in rows)
