@@ -21,7 +21,7 @@ from ..demo import DEMO_MODELS, offline_font
 from .report import format_summary, plot, write_csv, write_json
 from .runs import METRICS, RunResult, train_run
 from .stats import difference, spread
-from .variants import BUILT_IN, Variant, make_variants, plan_variants
+from .variants import BUILT_IN, Variant, build_variants, plan_variants
 
 __all__ = ("CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
 
@@ -213,7 +213,7 @@ def compare(
 
         data = generate_shapes_dataset(project / "data", **config["data"]["built_in"])
     data_yaml = str(Path(data).resolve())
-    built = make_variants(base, names, project / "models")
+    built = build_variants(planned, project / "models")  # the variants planned (and checked) above
     (project / CONFIG_FILE).write_text(json.dumps(config, indent=1))
     offline_font()
     settings = {**train, "verbose": verbose}

@@ -19,7 +19,15 @@ from ..paths import scaled_name, unscaled_name
 from ..yaml_tools.graft import GraftError, graft_text, resolve_model_yaml
 from ..yaml_tools.transfer import INSERTED_KEY
 
-__all__ = ("BUILT_IN", "CONTROL_TOLERANCE", "Variant", "control_hidden", "make_variants", "plan_variants")
+__all__ = (
+    "BUILT_IN",
+    "CONTROL_TOLERANCE",
+    "Variant",
+    "build_variants",
+    "control_hidden",
+    "make_variants",
+    "plan_variants",
+)
 
 BUILT_IN = ("stock", "dsconv", "sparse", "control")
 CONTROL_TOLERANCE = 0.15  # the control's parameters are within ±15 % of the ExpandConv layer's
@@ -39,6 +47,7 @@ class Variant:
     gflops: float = 0.0
     layer_params: int = 0
     text: str | None = field(default=None, repr=False)  # the YAML to write (None: a user's file, used in place)
+    file: str | None = None  # where `text` is written
 
 
 def _scale_of(name: str) -> str:
@@ -127,23 +136,28 @@ def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Vari
                 )
             content, model = file.read_text(), model.resolve()
         digest = hashlib.sha256(content.encode()).hexdigest()
-        out.append(Variant(name, str(model), digest, text=content if name in BUILT_IN else None))
+        own = name in BUILT_IN
+        out.append(Variant(name, str(model), digest, text=content if own else None, file=str(file) if own else None))
     return out
 
 
-def make_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
-    """Write each variant's YAML into `folder` (see plan_variants), build it once for its costs, and return them."""
+def build_variants(planned: list[Variant], folder: Path) -> list[Variant]:
+    """Write the YAMLs of planned variants into `folder`, build each once and fill in its costs; returns them."""
     from ultralytics import YOLO
 
     from ..profile.info import model_costs
 
-    out = plan_variants(base, names, folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for v in out:
+    for v in planned:
         if v.text is not None:
-            Path(v.model).with_name(unscaled_name(Path(v.model).name)).write_text(v.text)
+            Path(v.file).write_text(v.text)
         built = YOLO(v.model).model.eval()
         costs = model_costs(built, 640)
         v.params, v.gflops = costs["params"], costs["gflops"]
         v.layer_params = sum(p.numel() for i in built.yaml.get(INSERTED_KEY, []) for p in built.model[i].parameters())
-    return out
+    return planned
+
+
+def make_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
+    """plan_variants, then build_variants: the variants written into `folder`, built, with their costs."""
+    return build_variants(plan_variants(base, names, folder), folder)
