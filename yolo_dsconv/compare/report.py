@@ -60,16 +60,20 @@ def _interval(d: dict) -> str:
     return f"{d['delta']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
 
 
+def _mean_std(m: dict) -> str:
+    """'mean ± std', or the mean alone when there is no std (one seed: nan in memory, null in JSON)."""
+    if m["std"] is None or math.isnan(m["std"]):
+        return f"{m['mean']:.3f}"
+    return f"{m['mean']:.3f} ± {m['std']:.3f}"
+
+
 def format_summary(summary: list[dict], level: float) -> str:
     """The printed table: costs, mean ± std per metric, and each difference from the first variant."""
     pct = f"{level:.0%}"
     rows = []
     for s in summary:
         row = [s["variant"], f"{s['params']:,}", f"{s['gflops']:.2f}", s["n"]]
-        for key in ("map50", "map50_95"):
-            m = s[key]
-            std = "" if m["std"] is None or math.isnan(m["std"]) else f" ± {m['std']:.3f}"
-            row.append(f"{m['mean']:.3f}{std}")
+        row += [_mean_std(s["map50"]), _mean_std(s["map50_95"])]
         for key in ("map50", "map50_95"):
             d = s.get(f"vs_{key}")
             row += ["reference", ""] if d is None else [_interval(d), d["verdict"]]
@@ -88,14 +92,10 @@ def markdown_summary(doc: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for s in doc["summary"]:
         cells = [s["variant"], f"{s['params']:,}", f"{s['gflops']:.2f}", str(s["n"])]
-        for key in ("map50", "map50_95"):
-            m = s[key]
-            cells.append(f"{m['mean']:.3f} ± {m['std']:.3f}" if m["std"] is not None else f"{m['mean']:.3f}")
+        cells += [_mean_std(s["map50"]), _mean_std(s["map50_95"])]
         for key in ("map50", "map50_95"):
             d = s.get(f"vs_{key}")
-            cells.append(
-                "reference" if d is None else _interval({k: math.nan if v is None else v for k, v in d.items()})
-            )
+            cells.append("reference" if d is None else _interval(d))  # _interval reads a null bound as no interval
         cells.append(s["vs_map50_95"]["verdict"] if "vs_map50_95" in s else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
