@@ -3,6 +3,9 @@
 import json
 import time
 
+import pytest
+import torch
+
 from yolo_dsconv.bench import interleaved_medians
 from yolo_dsconv.cli.main import main
 
@@ -69,3 +72,59 @@ def test_bench_startup_part_times_the_hook_on_and_off(tmp_path, capsys):
     assert ratio == next(r["ms"] for r in rows if r["variant"] == "hook on") / next(
         r["ms"] for r in rows if r["variant"] == "hook off"
     )
+
+
+def test_bench_model_train_and_dw_parts_under_amp(tmp_path, capsys):
+    """The whole-model training step (stock vs dsconv) and the dilation probe, with AMP (bf16 autocast on CPU)."""
+    assert main(["bench", "quick=True", "rounds=3", "amp=True", "parts=model_train,dw", f"out={tmp_path}"]) == 0
+    data = json.loads((tmp_path / "bench_cpu_amp.json").read_text())
+    assert data["environment"]["amp"] is True
+    rows = data["rows"]
+    train = {r["variant"]: r for r in rows if r["part"] == "model train step"}
+    assert set(train) == {"yolov5n", "yolov5n-dsconv"} and train["yolov5n-dsconv"]["ratio_to"] == "yolov5n"
+    dw = [r for r in rows if r["part"] in ("dw fwd", "dw train")]
+    assert {r["variant"] for r in dw} >= {
+        "DW 5x5 d5",
+        "DW 5x5 d1",
+        "DW 21x21 d1 zero-filled",
+        "DW 73x73 d1 zero-filled",
+    }
+    for r in dw:  # each form is a ratio to the dense kernel with the same taps, in the same run
+        ref = next(x for x in dw if x["part"] == r["part"] and x["variant"] == r["ratio_to"])
+        assert r["ratio"] == r["ms"] / ref["ms"] and r["ratio_to"].endswith("d1") and "x" in r["ratio_to"]
+
+
+def test_dilated_variants_compute_the_same_function():
+    from yolo_dsconv.bench.depthwise import dilated_variants
+
+    convs = dilated_variants(3, 5, 4)
+    x = torch.randn(1, 3, 12, 12)
+    with torch.no_grad():
+        y = {k: m(x) for k, m in convs.items()}
+    torch.testing.assert_close(y["DW 17x17 d1 zero-filled"], y["DW 5x5 d4"])
+    assert y["DW 5x5 d1"].shape == y["DW 5x5 d4"].shape
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["device=0"], "device=0 asks for CUDA"),
+        (["device=cuda:x"], "device='cuda:x' is invalid, expected cpu, a CUDA index such as 0, or cuda:0"),
+        (["device=tpu"], "device='tpu' is invalid"),
+        (["amp=True", "dtype=fp16"], "amp=True with dtype=fp16 is invalid, expected dtype=fp32"),
+        (["amp=yes"], "amp='yes' is invalid, expected True or False"),
+    ],
+)
+def test_bench_refuses_bad_device_and_amp(argv, message, capsys):
+    if argv == ["device=0"] and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["bench", "parts=dw", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_torch_device_reads_ultralytics_spellings():
+    from yolo_dsconv.bench.run import torch_device
+
+    assert torch_device("cpu") == torch.device("cpu") and torch_device(" CPU ") == torch.device("cpu")
+    if torch.cuda.is_available():
+        assert torch_device(0) == torch_device("0") == torch.device("cuda:0")

@@ -247,3 +247,61 @@ def test_set_pruning_sets_a_real_bool_both_ways():
     assert set_pruning(m, False) is m and all(c.prune is False for c in convs)
     set_pruning(m, True)
     assert all(c.prune is True for c in convs)
+
+
+def test_one_tap_affine_passes_a_positive_eps(monkeypatch):
+    """torch 2.11 refuses batch_norm eps <= 0 even in eval (2.14 only in training); the affine must not rely on it."""
+    import torch.nn.functional as F
+
+    from yolo_dsconv.modules import TapPrunedConv2d
+
+    batch_norm = F.batch_norm
+
+    def strict(input, mean, var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+        if eps <= 0:
+            raise ValueError(f"batch_norm eps must be positive, but got {eps}")
+        return batch_norm(input, mean, var, weight, bias, training, momentum, eps)
+
+    monkeypatch.setattr(F, "batch_norm", strict)
+    conv = TapPrunedConv2d(4, 4, 1, groups=4)
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        expected = torch.nn.functional.conv2d(x, conv.weight, conv.bias, groups=4)
+        torch.testing.assert_close(conv(x), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("side", [8, 20])
+def test_expandconv_trains_under_autocast(side):
+    """AMP (Ultralytics' default on GPU): fp32 parameters, fp16/bf16 activations, through every pruned path.
+
+    The CPU's bf16 autocast takes the same mixed-dtype route as CUDA's fp16 one; the one-tap affine once failed both
+    ("mixed dtype (CPU): expect parameter to have scalar type of Float"; on CUDA, in backward).
+    """
+    torch.manual_seed(0)
+    m = ExpandConv(16, 16).train()
+    reference = copy.deepcopy(m)
+    x = torch.randn(2, 16, side, side)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = m(x)
+    assert y.dtype == torch.bfloat16
+    y.float().sum().backward()
+    expected = reference(x)
+    expected.sum().backward()
+    torch.testing.assert_close(y.float(), expected, rtol=0.05, atol=0.05)
+    for (name, p), q in zip(m.named_parameters(), reference.parameters()):
+        assert p.grad is not None and p.grad.dtype == torch.float32, name
+        cos = torch.nn.functional.cosine_similarity(p.grad.flatten(), q.grad.flatten(), dim=0)
+        assert cos > 0.95, (name, float(cos))  # bf16 has 8 significant bits; a wrong gradient is far off
+
+
+def test_pruning_applies_to_cpu_tensors_only(monkeypatch):
+    """On CUDA the full kernel runs (pruned was slower on an H100); a meta tensor stands in for a non-CPU device."""
+    calls = []
+    full = torch.nn.Conv2d._conv_forward
+    monkeypatch.setattr(torch.nn.Conv2d, "_conv_forward", lambda *a: calls.append(1) or full(*a))
+    conv = TapPrunedConv2d(4, 4, 9, padding=36, dilation=9, groups=4, bias=False)  # 9×9/d9 on 8×8: one tap
+    with torch.no_grad():
+        conv(torch.randn(1, 4, 8, 8))
+        assert calls == []  # CPU: pruned to the per-channel affine
+        y = conv.to("meta")(torch.empty(1, 4, 8, 8, device="meta"))
+    assert calls == [1] and y.shape == (1, 4, 8, 8)

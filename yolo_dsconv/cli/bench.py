@@ -9,7 +9,7 @@ from pathlib import Path
 from .args import CLIError, defaults_of, parse_kv
 from .table import format_table
 
-PARTS = ("module", "train", "model", "startup")
+PARTS = ("module", "train", "model", "model_train", "dw", "startup")
 DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
 
@@ -53,6 +53,7 @@ def bench(
     device: str = "cpu",
     threads: int = 2,
     dtype: str = "fp32",
+    amp: bool = False,
     channels_last: bool = False,
     parts: str = ",".join(PARTS),
     rounds: int = 30,
@@ -65,13 +66,22 @@ def bench(
         raise CLIError(f"yolo-dsconv bench: parts={parts!r} is invalid, expected a comma list of {', '.join(PARTS)}")
     if dtype not in DTYPES:
         raise CLIError(f"yolo-dsconv bench: dtype={dtype!r} is invalid, expected one of {', '.join(DTYPES)}")
+    if not isinstance(amp, bool):
+        raise CLIError(f"yolo-dsconv bench: amp={amp!r} is invalid, expected True or False")
+    if amp and dtype != "fp32":
+        raise CLIError(f"yolo-dsconv bench: amp=True with dtype={dtype} is invalid, expected dtype=fp32 (AMP casts)")
     import torch
 
     from ..bench import run as bench_run
 
+    try:
+        dev = bench_run.torch_device(device)
+    except ValueError as e:
+        raise CLIError(f"yolo-dsconv bench: {e}") from None
     torch.set_num_threads(int(threads))
-    device = str(device)
-    kw = {"device": device, "dtype": getattr(torch, DTYPES[dtype]), "channels_last": bool(channels_last)}
+    device = str(dev)
+    cuda = dev.type == "cuda"
+    kw = {"device": device, "dtype": getattr(torch, DTYPES[dtype]), "channels_last": bool(channels_last), "amp": amp}
     rounds = int(rounds)
     quick = bool(quick)
     shapes = [(16, 8), (16, 3)] if quick else bench_run.P5_SHAPES
@@ -84,14 +94,19 @@ def bench(
         rows += bench_run.bench_model(
             "n" if quick else "ns", (64,) if quick else (320, 640), rounds=max(3, rounds // 2), **kw
         )
+    if "model_train" in chosen:
+        size, batch = (64, 2) if quick else (640, 16 if cuda else 2)
+        rows += bench_run.bench_model_train("n" if quick else "ns", size, batch, rounds=max(3, rounds // 3), **kw)
+    if "dw" in chosen:
+        rows += bench_run.bench_dw(shapes[:1] if quick else bench_run.DW_SHAPES, rounds, batch=8 if cuda else 2, **kw)
     if "startup" in chosen:
         rows += bench_run.bench_startup(rounds=rounds)
     env = bench_run.environment(device)
-    env.update({"dtype": dtype, "channels_last": bool(channels_last), "rounds": rounds})
+    env.update({"dtype": dtype, "amp": amp, "channels_last": bool(channels_last), "rounds": rounds})
     refs = {"module fwd": "1x1 convs alone (fused)", "train step": "ExpandConv unpruned", "python -c pass": "hook off"}
     table = []
     for r in rows:
-        ref = refs.get(r["part"]) or r["variant"].replace("-dsconv", "")
+        ref = r.get("ratio_to") or refs.get(r["part"]) or r["variant"].replace("-dsconv", "")
         ratio = _ratio(rows, r["part"], r["shape"], r["variant"], ref)
         r["ratio"] = ratio
         r["ratio_to"] = ref
@@ -115,7 +130,7 @@ def bench(
         print(format_table(["target", "measured", "limit", ""], met))
     out = Path(str(out))
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"bench_{device.replace(':', '')}_{dtype}{'_cl' if channels_last else ''}"
+    stem = f"bench_{device.replace(':', '')}_{'amp' if amp else dtype}{'_cl' if channels_last else ''}"
     with open(out / f"{stem}.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["part", "shape", "variant", "ms", "ratio", "ratio_to", "params", "gflops"])
         w.writeheader()

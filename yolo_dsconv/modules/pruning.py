@@ -19,6 +19,7 @@ __all__ = ("TapPrunedConv2d", "kept_half_taps", "pruning_enabled", "set_pruning"
 
 # Process-wide default, read once: YOLO_DSCONV_PRUNE=0 turns pruning off everywhere.
 _PRUNE_DEFAULT = os.environ.get("YOLO_DSCONV_PRUNE", "1").strip().lower() not in {"0", "false", "no", "off"}
+_AFFINE_EPS = 2.0**-8  # the one-tap affine's batch_norm eps (see TapPrunedConv2d._single_tap)
 
 
 def kept_half_taps(k: int, d: int, size: int) -> int:
@@ -44,8 +45,9 @@ class TapPrunedConv2d(nn.Conv2d):
 
     It is a drop-in `nn.Conv2d` (same parameters and state_dict), so Ultralytics' `fuse_conv_and_bn`, which folds BN
     into the conv in place, keeps it. Pruning applies only to 'same' zero padding (padding = d·(k-1)/2 per axis) and
-    is skipped while tracing (TorchScript, ONNX), so exported graphs hold the full kernel and stay valid for any input
-    size.
+    to CPU tensors: on CUDA the sliced weight and the extra launches cost more than the skipped taps save (measured
+    on an H100, docs/design.md "Exact tap pruning"). It is skipped while tracing (TorchScript, ONNX), so exported
+    graphs hold the full kernel and stay valid for any input size.
 
     Shapes:
         x: (N, C_in, H, W) -> (N, C_out, H_out, W_out), exactly as `nn.Conv2d`.
@@ -67,7 +69,12 @@ class TapPrunedConv2d(nn.Conv2d):
         return 2 * kept_half_taps(kh, dh, h) + 1, 2 * kept_half_taps(kw, dw, w) + 1
 
     def _conv_forward(self, input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        if torch.jit.is_tracing() or torch.jit.is_scripting() or not pruning_enabled(self):
+        if (
+            torch.jit.is_tracing()
+            or torch.jit.is_scripting()
+            or not pruning_enabled(self)
+            or input.device.type != "cpu"
+        ):
             return super()._conv_forward(input, weight, bias)
         if not self._same_padding():
             return super()._conv_forward(input, weight, bias)
@@ -88,11 +95,13 @@ class TapPrunedConv2d(nn.Conv2d):
         """A one-tap kernel: a per-channel affine when depthwise with stride 1, else a 1×1 conv."""
         c = self.in_channels
         if self.groups == c == self.out_channels and self.stride == (1, 1):
-            # batch_norm in inference form with mean 0, var 1, eps 0 is exactly x·w + b per channel, and on CPU
-            # several times faster than oneDNN's depthwise 1×1 convolution.
-            ones = torch.ones(c, dtype=input.dtype, device=input.device)
+            # batch_norm in inference form with mean 0 and var + eps = 1 is exactly x·w + b per channel, and on CPU
+            # several times faster than oneDNN's depthwise 1×1 convolution. eps must be positive (torch 2.11 refuses
+            # 0 even in eval); 1 - 2⁻⁸ and 2⁻⁸ are exact in fp32, fp16 and bf16 and sum to exactly 1.
+            # The statistics take the parameters' dtype: under autocast the input is fp16/bf16 and the weight fp32,
+            # the mixed form batch_norm accepts on CPU and CUDA.
             # (contiguous: batch_norm's CPU backward mishandles a strided weight, e.g. a view of the centre tap)
-            return F.batch_norm(
-                input, torch.zeros_like(ones), ones, weight.reshape(c).contiguous(), bias, False, 0.0, 0.0
-            )
+            w = weight.reshape(c).contiguous()
+            var = torch.full((c,), 1.0 - _AFFINE_EPS, dtype=w.dtype, device=w.device)
+            return F.batch_norm(input, torch.zeros_like(var), var, w, bias, False, 0.0, _AFFINE_EPS)
         return F.conv2d(input, weight, bias, self.stride, 0, 1, self.groups)
