@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures of the README ("Speed on a GPU", "Evidence at 640 px"), rerunnable on any CUDA machine.
+# The GPU figures of the README ("Speed", "On a GPU"; "Evidence") and docs/results/gpu_h100/, rerunnable on any CUDA machine.
 #
 #   bash scripts/gpu_evidence.sh OUT bench     # bench in fp32, fp16 weights and AMP (parts that need no hook timing)
 #   bash scripts/gpu_evidence.sh OUT compare   # stock, dsconv, sparse, control at 640 px, 5 seeds, on device 0

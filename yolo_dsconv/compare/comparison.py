@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..demo import DEMO_MODELS, offline_font
+from ..data import TASKS, generate_shapes_dataset
+from ..demo import offline_font
 from .report import format_summary, plot, write_csv, write_json
 from .runs import METRICS, RunResult, train_run
 from .stats import difference, spread
@@ -80,7 +81,7 @@ def _task(base: str | Path) -> str:
 def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int, task: str) -> dict:
     """How the configuration records the dataset: the built-in one's parameters, or a YAML's path and hash."""
     if data is None:
-        if task not in DEMO_MODELS:
+        if task not in TASKS:
             raise CompareError(f"compare: the built-in data has no {task} labels; pass data= (a dataset YAML)")
         built_in = {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0}
         return {"built_in": {**built_in, **({"task": task} if task != "detect" else {})}}
@@ -209,8 +210,6 @@ def compare(
         )
     config["variants"] = {**known, **{v.name: v.yaml_sha256 for v in planned}}
     if data is None:
-        from ..data import generate_shapes_dataset
-
         data = generate_shapes_dataset(project / "data", **config["data"]["built_in"])
     data_yaml = str(Path(data).resolve())
     built = build_variants(planned, project / "models")  # the variants planned (and checked) above
