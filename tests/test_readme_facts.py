@@ -93,6 +93,30 @@ def test_evidence_tables_are_the_committed_comparisons(name, variants):
     assert (RESULTS / f"{name}.png").is_file() and (RESULTS / f"{name}.csv").is_file()
 
 
-def test_erf_table_is_the_committed_study():
-    rows = [line for line in (RESULTS / "erf_128.md").read_text().splitlines() if line.startswith("|")]
+@pytest.mark.parametrize("name", ["erf_128", "erf_320"])
+def test_erf_table_is_the_committed_study(name):
+    rows = [line for line in (RESULTS / f"{name}.md").read_text().splitlines() if line.startswith("|")]
     assert len(rows) == 2 + 8 and all(row in README for row in rows)
+    assert (RESULTS / f"{name}.png").is_file()
+
+
+def test_erf_320_intervals_are_those_of_the_committed_sides():
+    import json
+
+    from yolo_dsconv.compare.stats import difference
+
+    rows = {(r["variant"], r["weights"]): r for r in json.loads((RESULTS / "erf_320.json").read_text())["rows"]}
+
+    def sides(variant, k):
+        return [s[k] for s in rows[(variant, "trained")]["per_seed"]]
+
+    for ref, v, k, text in [
+        ("stock", "dsconv", 0, "+163 px, 95 % Welch interval [+124, +202]"),
+        ("control", "dsconv", 0, "against the control: +193 [+124, +261]"),
+        ("stock", "dsconv", 1, "90 % side against stock: +184 [+156, +213]"),
+        ("stock", "control", 0, "(−30 [−99, +39] px at 50 %)"),
+    ]:
+        d = difference(sides(ref, k), sides(v, k), 0.95)
+        numbers = [float(x.replace("−", "-")) for x in re.findall(r"[+−-]\d+", text)]
+        assert numbers == [round(d.delta), round(d.low), round(d.high)], (ref, v, k)
+        assert text in README
