@@ -123,7 +123,7 @@ def test_bench_refuses_bad_device_and_amp(argv, message, capsys):
 
 
 def test_torch_device_reads_ultralytics_spellings():
-    from yolo_dsconv.bench.run import torch_device
+    from yolo_dsconv.bench.steps import torch_device
 
     assert torch_device("cpu") == torch.device("cpu") and torch_device(" CPU ") == torch.device("cpu")
     if torch.cuda.is_available():

@@ -8,17 +8,15 @@ densely with zeros: what a backend without a dilated kernel would have to run in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-
 import torch
 from torch import nn
 
-from .timing import interleaved_medians
+from .steps import forward, make_input, place, prepare, time_steps, train_step
 
-__all__ = ("STAGES", "depthwise", "dilated_variants")
+__all__ = ("DW_SHAPES", "STAGES", "bench_depthwise", "depthwise", "dilated_variants")
 
 STAGES = ((5, 5), (7, 7), (9, 9))  # ExpandConv's default (k, d) per branch
+DW_SHAPES = [(256, 20), (512, 20)]  # (c1, side) at 640 px, where every dilated tap still lands in the map
 
 
 def depthwise(c: int, k: int, d: int = 1) -> nn.Conv2d:
@@ -39,50 +37,36 @@ def dilated_variants(c: int, k: int, d: int) -> dict[str, nn.Conv2d]:
 
 
 def bench_depthwise(
-    shapes: list[tuple[int, int]],
-    rounds: int,
-    device: torch.device,
-    dtype: torch.dtype,
-    channels_last: bool,
-    autocast: Callable[[], AbstractContextManager],
-    prepare: Callable,
-    make_input: Callable,
-    sync: Callable[[], None] | None,
+    shapes: list[tuple[int, int]] = DW_SHAPES,
+    rounds: int = 30,
+    device: str | int = "cpu",
+    dtype: torch.dtype = torch.float32,
+    channels_last: bool = False,
+    amp: bool = False,
     batch: int = 8,
     stages: tuple[tuple[int, int], ...] = STAGES,
 ) -> list[dict]:
-    """Forward (inference) and forward + backward median times of each stage's three forms.
+    """Forward (inference, batch 1) and forward + backward (batch `batch`) median times of each stage's three forms.
 
     Args:
         shapes: (c1, side) pairs; the stages run on c1 // 2 channels, as inside ExpandConv (e=0.5).
-        autocast, prepare, make_input, sync: the bench's shared helpers (AMP context, module and input placement,
-            device synchronisation).
 
     Returns:
         rows with part 'dw fwd' / 'dw train', shape 'N×c×H×W', variant, ms and the row it is a ratio to.
     """
+    device, autocast = place(device, amp)
     rows = []
     for c1, s in shapes:
         c = max(1, c1 // 2)
         for k, d in stages:
             convs = {n: prepare(m, device, dtype, channels_last) for n, m in dilated_variants(c, k, d).items()}
-            ref = f"DW {k}x{k} d1"
             x = make_input((1, c, s, s), device, dtype, channels_last)
             xt = make_input((batch, c, s, s), device, dtype, channels_last, requires_grad=True)
-
-            def fwd(m, x=x):
-                with torch.inference_mode(), autocast():
-                    m(x)
-
-            def step(m, x=xt):
-                with autocast():
-                    y = m(x)
-                y.float().sum().backward()
-
-            for part, fn, shape, n in (("dw fwd", fwd, x.shape, rounds), ("dw train", step, xt.shape, rounds // 2)):
-                t = interleaved_medians({v: (lambda m=m, fn=fn: fn(m)) for v, m in convs.items()}, max(3, n), sync=sync)
+            for part, step, inp, n in (("dw fwd", forward, x, rounds), ("dw train", train_step, xt, rounds // 2)):
+                t = time_steps(step, convs, inp, autocast, max(3, n), device)
+                shape = "x".join(map(str, inp.shape))
                 rows += [
-                    {"part": part, "shape": "x".join(map(str, shape)), "variant": v, "ms": ms * 1e3, "ratio_to": ref}
+                    {"part": part, "shape": shape, "variant": v, "ms": ms * 1e3, "ratio_to": f"DW {k}x{k} d1"}
                     for v, ms in t.items()
                 ]
     return rows

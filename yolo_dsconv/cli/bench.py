@@ -73,9 +73,11 @@ def bench(
     import torch
 
     from ..bench import run as bench_run
+    from ..bench.depthwise import DW_SHAPES
+    from ..bench.steps import torch_device
 
     try:
-        dev = bench_run.torch_device(device)
+        dev = torch_device(device)
     except ValueError as e:
         raise CLIError(f"yolo-dsconv bench: {e}") from None
     torch.set_num_threads(int(threads))
@@ -98,7 +100,7 @@ def bench(
         size, batch = (64, 2) if quick else (640, 16 if cuda else 2)
         rows += bench_run.bench_model_train("n" if quick else "ns", size, batch, rounds=max(3, rounds // 3), **kw)
     if "dw" in chosen:
-        rows += bench_run.bench_dw(shapes[:1] if quick else bench_run.DW_SHAPES, rounds, batch=8 if cuda else 2, **kw)
+        rows += bench_run.bench_depthwise(shapes[:1] if quick else DW_SHAPES, rounds, batch=8 if cuda else 2, **kw)
     if "startup" in chosen:
         rows += bench_run.bench_startup(rounds=rounds)
     env = bench_run.environment(device)
