@@ -74,9 +74,8 @@ class TapPrunedConv2d(nn.Conv2d):
             or torch.jit.is_scripting()
             or not pruning_enabled(self)
             or input.device.type != "cpu"
+            or not self._same_padding()
         ):
-            return super()._conv_forward(input, weight, bias)
-        if not self._same_padding():
             return super()._conv_forward(input, weight, bias)
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         mh = kept_half_taps(kh, dh, input.shape[-2])
