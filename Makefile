@@ -11,7 +11,13 @@ export YOLO_AUTOINSTALL ?= false
 
 install: $(STAMP)
 
+# A new venv takes about 6.5 GB (torch 2.14.1 is a CUDA build, docs/design.md): check the disk before pip fills it.
+NEED_GIB := 8
+
 $(STAMP): setup.cfg setup.py pyproject.toml constraints.txt
+	@test -x $(BIN)/python || { free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	  test "$$free" -ge $(NEED_GIB) || { echo "make install: $$free GiB free on the disk of $$PWD; a new venv needs" \
+	  "about $(NEED_GIB) GiB (torch's CUDA build). Free some space and run it again." >&2; exit 1; }; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=70" wheel
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[dev]"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -78,7 +78,8 @@ def node_id(tid: str, tests: Path) -> str:
 
 def run_suite(tests: Path, with_plugin: bool, junit: Path, extra: list[str]) -> float:
     """Run the suite in a fresh process; returns seconds taken."""
-    cfg = Path(tempfile.mkdtemp(prefix="ultra-cfg-"))
+    cfg = junit.with_name(junit.stem + "-config")  # beside its report in the work dir, replaced on every run
+    shutil.rmtree(cfg, ignore_errors=True)
     env = {
         **os.environ,
         "YOLO_OFFLINE": "1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -9,6 +10,7 @@ from pathlib import Path
 
 # Before anything imports Ultralytics: it reads these at import time.
 _CONFIG = Path(tempfile.mkdtemp(prefix="yolo-dsconv-tests-"))
+atexit.register(shutil.rmtree, _CONFIG, ignore_errors=True)
 os.environ.update(
     {
         "YOLO_OFFLINE": "1",

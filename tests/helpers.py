@@ -73,11 +73,14 @@ def run_without_plugin(code: str, *, timeout: int = 600) -> subprocess.Completed
     The interpreter is a bare venv whose only path entry is a folder of links to every top-level item of this
     environment's site-packages except the plugin's own (its package, hook, .pth files and editable finder).
     """
+    import atexit
+    import shutil
     import sysconfig
     import tempfile
 
     if not _plugin_free:
         root = Path(tempfile.mkdtemp(prefix="yolo-dsconv-noplugin-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
         deps = root / "deps"
         deps.mkdir()
         for item in Path(sysconfig.get_paths()["purelib"]).iterdir():

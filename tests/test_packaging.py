@@ -104,3 +104,12 @@ def test_without_ultralytics_the_import_says_what_to_install(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("yolo_dsconv.compat.UnsupportedUltralyticsError: yolo-dsconv needs ultralytics>=8.1.0, ")
     assert last.endswith("pip install 'ultralytics>=8.1.0'") and str(py) in last
+
+
+def test_make_install_refuses_a_full_disk_before_creating_the_venv(tmp_path):
+    for name in ("Makefile", "setup.cfg", "setup.py", "pyproject.toml", "constraints.txt"):
+        shutil.copy2(REPO / name, tmp_path / name)
+    proc = subprocess.run(["make", "install", "NEED_GIB=1000000"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "GiB free on the disk of" in proc.stderr and "needs about 1000000 GiB" in proc.stderr
+    assert not (tmp_path / ".venv").exists()
