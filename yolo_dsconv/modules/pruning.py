@@ -98,7 +98,7 @@ class TapPrunedConv2d(nn.Conv2d):
             # several times faster than oneDNN's depthwise 1×1 convolution. eps must be positive (torch 2.11 refuses
             # 0 even in eval); 1 - 2⁻⁸ and 2⁻⁸ are exact in fp32, fp16 and bf16 and sum to exactly 1.
             # The statistics take the parameters' dtype: under autocast the input is fp16/bf16 and the weight fp32,
-            # the mixed form batch_norm accepts on CPU and CUDA.
+            # the mixed form batch_norm accepts.
             # (contiguous: batch_norm's CPU backward mishandles a strided weight, e.g. a view of the centre tap)
             w = weight.reshape(c).contiguous()
             var = torch.full((c,), 1.0 - _AFFINE_EPS, dtype=w.dtype, device=w.device)
