@@ -17,10 +17,11 @@ from ultralytics.nn import tasks
 from ultralytics.utils.callbacks.base import default_callbacks
 
 def state():
+    # torch keeps the safe globals in a set: the order of get_safe_globals() may change when uninstall rebuilds it.
     return {
         "parse_model": tasks.parse_model, "alias": getattr(unn, "parse_model", None), "check_yaml": tasks.check_yaml,
         "load": tasks.BaseModel.__dict__["load"], "callbacks": {k: list(v) for k, v in default_callbacks.items()},
-        "safe": list(get_safe_globals()), "names": sorted(k for k in vars(tasks) if "dsconv" in k.lower()
+        "safe": set(get_safe_globals()), "names": sorted(k for k in vars(tasks) if "dsconv" in k.lower()
                                                            or k in ("ExpandConv", "DSConv")),
     }
 
