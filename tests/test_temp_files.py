@@ -10,9 +10,9 @@ def _ours(tmp) -> list[str]:
     return sorted(p.name for p in tmp.iterdir() if p.name.startswith("yolo-dsconv-"))
 
 
-def _run(code_or_args: list[str], tmp) -> None:
+def _run(args: list[str], tmp) -> None:
     env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp), "HOME": str(tmp), "PYTHONPATH": str(REPO / "tests")}
-    proc = subprocess.run([sys.executable, *code_or_args], cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
