@@ -45,7 +45,7 @@ from ultralytics.nn.modules import SPPF
 from ultralytics.nn.tasks import DetectionModel
 from yolo_dsconv import set_pruning, model_yaml
 from yolo_dsconv.profile import count_flops
-from yolo_dsconv.cli.table import format_table
+from yolo_dsconv.table import format_table
 
 rows = []
 for side in (20, 10, 8):

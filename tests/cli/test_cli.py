@@ -32,7 +32,7 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "imgsz=100"], "imgsz=100 is invalid"),
         (
             ["frobnicate"],
-            "unknown command 'frobnicate'; valid commands: info, compare, demo, graft, erf, dataset, bench",
+            "unknown command 'frobnicate'; valid commands: info, compare, report, demo, graft, erf, dataset, bench",
         ),
         (["demo", "epochs=0"], "epochs=0 is invalid"),
         (["compare", "variants=stock,sprase"], "variant 'sprase' is unknown, expected one of stock, dsconv, sparse"),

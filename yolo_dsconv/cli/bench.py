@@ -6,8 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+from ..table import format_table
 from .args import CLIError, defaults_of, parse_kv
-from .table import format_table
 
 PARTS = ("module", "train", "model", "model_train", "dw", "startup")
 DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}

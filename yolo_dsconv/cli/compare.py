@@ -25,10 +25,8 @@ def run(argv: list[str]) -> int:
         result = compare(**args, **train)
     except (CompareError, GraftError, FileNotFoundError, FileExistsError) as e:
         raise CLIError(f"yolo-dsconv {e}") from None
-    seeds, level = args["seeds"], args["level"]
-    print(f"\nyolo-dsconv compare: {args['base']}, {seeds} seed(s), best epoch by {args['metric']}, Welch t-intervals")
+    seeds = len({r.seed for r in result.runs})
+    print(f"\nyolo-dsconv compare: {args['base']}, {seeds} seed(s), best epoch by {args['metric']}")
     print(result.table)
     print("\n" + "\n".join(f"{kind}: {path}" for kind, path in result.files.items()))
-    if seeds < 2:
-        print(f"one seed: no interval can be given at {level:.0%}; run seeds=3 or more")
     return 0

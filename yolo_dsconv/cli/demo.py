@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..table import format_table
 from .args import check_positive_ints, defaults_of, parse_kv
-from .table import format_table
 
 
 def run(argv: list[str]) -> int:

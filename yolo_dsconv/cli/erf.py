@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..table import format_table
 from .args import CLIError, check_imgsz, defaults_of, parse_kv
-from .table import format_table
 
 
 def load_model(spec: str):

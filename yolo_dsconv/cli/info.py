@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..table import format_table
 from .args import check_imgsz, defaults_of, parse_kv
-from .table import format_table
 
 
 def info(model: str = "yolov5s-dsconv.yaml", imgsz: int = 640, stock: str | None = None) -> int:

@@ -12,7 +12,8 @@ commands of yolo-dsconv:
   info      layer table, and params/GFLOPs beside the stock model      model=yolov5s-dsconv.yaml imgsz=640
   graft     insert ExpandConv after SPPF in an Ultralytics YAML         model=yolov8s.yaml after=SPPF out=PATH
   erf       effective receptive field at P5: PNG heatmap + numbers      model=... compare=... imgsz=256
-  compare   multi-seed comparison: stock, dsconv, sparse, control        base=yolov5n.yaml seeds=3 epochs=30
+  compare   multi-seed comparison: stock, dsconv, sparse, control        base=yolov5n.yaml seeds=3|auto margin=0.01
+  report    a compare.json read again (verdicts, convergence, seeds)   file=compare.json margin=0.01
   demo      train stock yolov5n and yolov5n-dsconv once (any task)     task=detect epochs=30 imgsz=128
   dataset   write the built-in shapes dataset                           out=DIR n_train=96 n_val=32
   bench     module, training-step, whole-model and start-up timings    device=cpu threads=2 parts=...
@@ -27,11 +28,12 @@ TASKS = ("detect", "segment", "pose", "obb", "classify")  # `yolo TASK MODE ...`
 
 
 def _commands() -> dict:
-    from . import bench, compare, dataset, demo, erf, graft, info
+    from . import bench, compare, dataset, demo, erf, graft, info, report
 
     return {
         "info": info.run,
         "compare": compare.run,
+        "report": report.run,
         "demo": demo.run,
         "graft": graft.run,
         "erf": erf.run,

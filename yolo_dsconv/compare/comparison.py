@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,13 @@ import yaml
 
 from ..data import TASKS, generate_shapes_dataset
 from ..demo import offline_font
-from .report import format_summary, plot, write_csv, write_json
+from .report import format_summary, plot, write_csv, write_json, write_markdown
 from .runs import METRICS, RunResult, train_run
-from .stats import difference, spread
+from .sequential import AUTO_START, planned_looks
+from .summary import DEFAULT_MARGIN, Costs, Summary, summarize
 from .variants import BUILT_IN, Variant, build_variants, plan_variants
 
-__all__ = ("CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
+__all__ = ("AUTO_START", "CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
 
 CONFIG_FILE = "compare_config.json"
 # The built-in protocol (README, "Evidence"): at Ultralytics' automatic choice (AdamW at lr 0.00125 for 4 classes) a
@@ -41,6 +43,8 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "amp": False,
     "plots": False,
 }
+DEFAULT_VARIANTS = ",".join(BUILT_IN)  # a string, as a user types it (the CLI's did-you-mean shows it)
+
 RESERVED = ("model", "project", "name", "seed", "exist_ok", "resume", "data", "mode", "deterministic")
 
 
@@ -50,11 +54,12 @@ class CompareError(ValueError):
 
 @dataclass
 class Comparison:
-    """What `compare` returns: the variants, every run, the per-variant summary and the files written."""
+    """What `compare` returns: the variants, every run, the summary (verdicts, convergence), the printed table with
+    its notes, and the files written."""
 
     variants: list[Variant]
     runs: list[RunResult]
-    summary: list[dict]
+    summary: Summary
     table: str
     files: dict[str, str]
 
@@ -123,49 +128,63 @@ def _check_project(project: Path, config: dict) -> dict | None:
     return saved
 
 
-def _summary(variants: list[Variant], runs: list[RunResult], level: float) -> list[dict]:
-    out, reference = [], None
-    for v in variants:
-        mine = [r for r in runs if r.variant == v.name]
-        row: dict[str, Any] = {"variant": v.name, "model": v.model, "params": v.params, "gflops": v.gflops}
-        row.update(layer_params=v.layer_params, n=len(mine), seeds=[r.seed for r in mine])
-        for key in ("map50", "map50_95"):
-            row[key] = asdict(spread([getattr(r, key) for r in mine]))
-            if reference is not None:
-                ref = [getattr(r, key) for r in reference]
-                row[f"vs_{key}"] = asdict(difference(ref, [getattr(r, key) for r in mine], level))
-        reference = mine if reference is None else reference
-        out.append(row)
-    return out
+def _positive_int(name: str, value: Any, least: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise CompareError(f"compare: {name}={value!r} is invalid, expected an integer ≥ {least}")
 
 
-def _check_args(variants: tuple[str, ...] | list[str] | str, seeds: int, metric: str, level: float) -> list[str]:
+def _positive_number(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise CompareError(f"compare: {name}={value!r} is invalid, expected a positive number (in metric units)")
+
+
+def _check_args(
+    variants: tuple[str, ...] | list[str] | str,
+    seeds: int | str,
+    max_seeds: int,
+    metric: str,
+    level: float,
+    margin: float,
+    tol: float | None,
+) -> list[str]:
     """The variant names, once every argument but the train settings is valid."""
     names = [v.strip() for v in variants.split(",") if v.strip()] if isinstance(variants, str) else list(variants)
     if not names or len(set(names)) != len(names):
-        raise CompareError(f"compare: variants={names!r} is invalid, expected distinct names (e.g. stock,dsconv)")
+        raise CompareError(
+            f"compare: variants={','.join(names)} is invalid, expected distinct names (e.g. stock,dsconv)"
+        )
     for name in names:
         if name not in BUILT_IN and not name.endswith((".yaml", ".yml")):
             raise CompareError(
                 f"compare: variant {name!r} is unknown, expected one of {', '.join(BUILT_IN)} or a model YAML path"
             )
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise CompareError(f"compare: seeds={seeds!r} is invalid, expected a positive integer")
+    if seeds == "auto":
+        _positive_int("max_seeds", max_seeds, AUTO_START)
+    elif isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise CompareError(f"compare: seeds={seeds!r} is invalid, expected a positive integer or auto")
     if metric not in METRICS:
         raise CompareError(f"compare: metric={metric!r} is invalid, expected one of {', '.join(METRICS)}")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise CompareError(f"compare: level={level!r} is invalid, expected a confidence level between 0 and 1")
+    _positive_number("margin", margin)
+    if tol is not None:
+        _positive_number("tol", tol)
+    if seeds == "auto" and len(names) < 2:
+        raise CompareError("compare: seeds=auto needs at least 2 variants (a reference and one to compare with it)")
     return names
 
 
 def compare(
     base: str | Path = "yolov5n.yaml",
-    variants: tuple[str, ...] | list[str] | str = BUILT_IN,
-    seeds: int = 3,
+    variants: tuple[str, ...] | list[str] | str = DEFAULT_VARIANTS,
+    seeds: int | str = 3,
     data: str | Path | None = None,
     project: str | Path = "compare_runs",
     metric: str = "map50-95",
     level: float = 0.95,
+    margin: float = DEFAULT_MARGIN,
+    max_seeds: int = 10,
+    tol: float | None = None,
     n_train: int = 96,
     n_val: int = 32,
     verbose: bool = True,
@@ -177,11 +196,16 @@ def compare(
         base: an SPPF-based Ultralytics model YAML (a name such as yolov8s.yaml, or a path).
         variants: stock, dsconv, sparse, control (see variants.py) or model YAML paths, as a list or comma string.
         seeds: number of seeds; seed k sets Ultralytics' `seed=k` (initialisation and training order), never data.
+            "auto": start with AUTO_START seeds and add one seed per variant until every verdict on `metric` is
+            decided or `max_seeds` is reached, each look testing at (1 - level) / looks (Bonferroni).
         data: a dataset YAML; None generates the built-in shapes dataset (n_train/n_val images, data seed 0) with
             the base's task labels (detect, segment, pose or obb).
         project: the comparison's folder (see the module docstring).
-        metric: map50 or map50-95: selects each run's best epoch, and the metric plotted.
-        level: the confidence level of the intervals.
+        metric: map50 or map50-95: selects each run's best epoch, decides the verdicts, and is plotted.
+        level: the confidence level of the intervals and tests (alpha = 1 - level).
+        margin: the equivalence margin in metric units: differences within ±margin count as no difference.
+        max_seeds: the most seeds per variant seeds=auto trains.
+        tol: the gain over a run's last 20 % of epochs above which it counts as still rising (default margin / 2).
         n_train, n_val: size of the built-in dataset.
         verbose: Ultralytics' progress output.
         **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
@@ -193,7 +217,7 @@ def compare(
     from ultralytics.cfg import DEFAULT_CFG_DICT
     from ultralytics.utils import LOGGER
 
-    names = _check_args(variants, seeds, metric, level)
+    names = _check_args(variants, seeds, max_seeds, metric, level, margin, tol)
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     project = Path(project).resolve()
@@ -212,20 +236,32 @@ def compare(
     if data is None:
         data = generate_shapes_dataset(project / "data", **config["data"]["built_in"])
     data_yaml = str(Path(data).resolve())
-    built = build_variants(planned, project / "models")  # the variants planned (and checked) above
+    built = build_variants(planned, project / "models", train["imgsz"])  # the variants planned (and checked) above
     (project / CONFIG_FILE).write_text(json.dumps(config, indent=1))
     offline_font()
     settings = {**train, "verbose": verbose}
-    runs = []
-    for seed in range(seeds):  # seed-major, so a cut-short comparison has every variant at the first seeds
+    costs = [Costs(v.name, v.model, v.params, v.gflops, v.layer_params, train["imgsz"]) for v in built]
+    auto = seeds == "auto"
+    looks = planned_looks(max_seeds) if auto else 1
+    runs: list[RunResult] = []
+    for seed in range(max_seeds if auto else seeds):  # seed-major: a cut-short comparison has every variant at seed 0
         for v in built:
             result = train_run(v, seed, project, data_yaml, settings, metric)
             score = getattr(result, metric.replace("-", "_"))
             LOGGER.info(f"compare: {v.name} seed {seed}: {result.status}, {metric} {score:.3f}")
             runs.append(result)
-    summary = _summary(built, runs, level)
-    files = {name: str(project / f"compare.{name}") for name in ("csv", "json", "png")}
+        if auto and seed + 1 >= AUTO_START:
+            summary = summarize(costs, runs, metric, level, margin, tol, looks)
+            if summary.decided():
+                break
+            LOGGER.info(f"compare: seeds=auto: undecided after {seed + 1} seeds per variant")
+    summary = summarize(costs, runs, metric, level, margin, tol, looks)
+    files = {name: str(project / f"compare.{name}") for name in ("csv", "json", "md", "png")}
+    n_seeds = len({r.seed for r in runs})
+    analysis = {"seeds": n_seeds, "metric": metric, "level": level, "margin": margin, "tol": summary.tol}
+    document = {**config, **analysis, "looks": looks, **({"max_seeds": max_seeds} if auto else {})}
     write_csv(Path(files["csv"]), runs)
-    write_json(Path(files["json"]), {**config, "seeds": seeds, "metric": metric, "level": level}, runs, summary)
-    plot(Path(files["png"]), runs, summary, metric, level)
-    return Comparison(built, runs, summary, format_summary(summary, level), files)
+    write_json(Path(files["json"]), document, summary)
+    write_markdown(Path(files["md"]), summary, document)
+    plot(Path(files["png"]), summary, document)
+    return Comparison(built, runs, summary, format_summary(summary), files)

@@ -1,23 +1,44 @@
-"""The files and the table of a comparison: compare.csv (one row per run), compare.json, compare.png."""
+"""The files and the tables of a comparison: compare.csv (one row per run), compare.json, compare.md, compare.png.
+
+The printed table holds the selected metric only and fits 120 columns; compare.md holds every statistic of both
+metrics. Both are followed by the same notes: convergence, how the verdicts were reached, the seeds it would take.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..cli.table import format_table
+from ..table import format_table
+from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT
 from .runs import RunResult
+from .stats import BOOTSTRAP_METHOD, EQUIVALENT, NO_INTERVAL, POWER, UNDECIDED, Difference, Spread
+from .summary import LABELS, Summary, VariantSummary
 
-__all__ = ("CSV_COLUMNS", "format_summary", "markdown_summary", "plot", "write_csv", "write_json")
+__all__ = (
+    "CSV_COLUMNS",
+    "caption",
+    "format_summary",
+    "markdown_summary",
+    "notes",
+    "plot",
+    "write_csv",
+    "write_json",
+    "write_markdown",
+)
 
+WIDTH = 120  # the printed table and its notes fit a terminal this wide
+LARGE_STUDY = 100  # seeds per variant beyond which the spread, not the seed count, is what to change
 CSV_COLUMNS = (
     "variant",
     "seed",
     "status",
+    "convergence",
     "epochs",
     "best_epoch",
     "map50",
@@ -48,62 +69,162 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_json(path: Path, config: dict, runs: list[RunResult], summary: list[dict]) -> None:
-    """The configuration, every run (with its curve) and the per-variant summary."""
-    document = {"config": config, "runs": [asdict(r) for r in runs], "summary": summary}
+def write_json(path: Path, config: dict, summary: Summary) -> None:
+    """The configuration, every run (with its curve and convergence) and the per-variant summary."""
+    document = {"config": config, "runs": [asdict(r) for r in summary.runs], "summary": summary.to_json()}
     path.write_text(json.dumps(_clean(document), indent=1))
 
 
-def _interval(d: dict) -> str:
-    if d["low"] is None or math.isnan(d["low"]):
-        return f"{d['delta']:+.3f} (no interval)"
-    return f"{d['delta']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+def _nan(x: float) -> bool:
+    return x is None or math.isnan(x)
 
 
-def _mean_std(m: dict) -> str:
-    """'mean ± std', or the mean alone when there is no std (one seed: nan in memory, null in JSON)."""
-    if m["std"] is None or math.isnan(m["std"]):
-        return f"{m['mean']:.3f}"
-    return f"{m['mean']:.3f} ± {m['std']:.3f}"
+def _mean_std(m: Spread) -> str:
+    """'mean ± std', or the mean alone when there is no std (one seed)."""
+    return f"{m.mean:.3f}" if _nan(m.std) else f"{m.mean:.3f} ± {m.std:.3f}"
 
 
-def format_summary(summary: list[dict], level: float) -> str:
-    """The printed table: costs, mean ± std per metric, and each difference from the first variant."""
-    pct = f"{level:.0%}"
+def _interval(delta: float, low: float, high: float) -> str:
+    return f"{delta:+.3f} (no interval)" if _nan(low) else f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
+
+
+def _verdict(d: Difference, starred: bool) -> str:
+    """The verdict as printed: equivalent names its margin, undecided the seeds that would decide it, and a star
+    marks a comparison with runs that did not converge."""
+    text = d.verdict
+    if text == NO_INTERVAL:
+        return "no interval (1 seed)"
+    if text == EQUIVALENT:
+        text = f"equivalent ±{d.margin:g}"
+    elif text == UNDECIDED and not _nan(d.seeds_needed):
+        text = f"undecided (~{d.seeds_needed:.0f} seeds)"
+    return text + ("*" if starred else "")
+
+
+def _starred(s: Summary, row: VariantSummary) -> bool:
+    return row.converged < row.n or s.reference.converged < s.reference.n
+
+
+def _pct(level: float) -> str:
+    return f"{level:.1%}".replace(".0%", "%")
+
+
+def format_summary(s: Summary) -> str:
+    """The printed table of the selected metric (at most 120 columns), then the notes."""
+    key, label = s.key, LABELS[s.key]
     rows = []
-    for s in summary:
-        row = [s["variant"], f"{s['params']:,}", f"{s['gflops']:.2f}", s["n"]]
-        row += [_mean_std(s["map50"]), _mean_std(s["map50_95"])]
-        for key in ("map50", "map50_95"):
-            d = s.get(f"vs_{key}")
-            row += ["reference", ""] if d is None else [_interval(d), d["verdict"]]
+    for r in s.rows:
+        d = r.vs.get(key)
+        row = [r.variant, f"{r.costs.params:,}", f"{r.costs.gflops:.2f}", f"{r.converged}/{r.n}"]
+        row.append(_mean_std(r.spreads[key]))
+        if d is None:
+            row += ["reference", "", ""]
+        else:
+            row += [_interval(d.delta, d.low, d.high), "-" if _nan(d.p_improve) else f"{d.p_improve:.2f}"]
+            row.append(_verdict(d, _starred(s, r)))
         rows.append(row)
-    header = ["variant", "params", "GFLOPs@640", "seeds", "mAP50", "mAP50-95"]
-    header += [f"Δ mAP50 [{pct} CI]", "verdict mAP50", f"Δ mAP50-95 [{pct} CI]", "verdict mAP50-95"]
-    return format_table(header, rows)
+    header = ["variant", "params", f"GFLOPs@{s.rows[0].costs.imgsz}", "converged", label]
+    header += [f"Δ [{_pct(s.level)} CI]", "P(>ref)", "verdict"]
+    wrapped = [textwrap.fill(n, WIDTH, subsequent_indent="  ") for n in notes(s)]
+    return format_table(header, rows) + "\n\n" + "\n".join(wrapped)
 
 
-def markdown_summary(doc: dict) -> str:
-    """The summary of a compare.json as a Markdown table (the README's evidence tables are this, pasted)."""
-    level = doc["config"]["level"]
-    pct = f"{level:.0%}"
-    header = ["variant", "params", "GFLOPs@640", "seeds", "mAP50", "mAP50-95"]
-    header += [f"Δ mAP50 [{pct} CI]", f"Δ mAP50-95 [{pct} CI]", "verdict (mAP50-95)"]
+def _f(x: float, spec: str = ".3f") -> str:
+    return "–" if _nan(x) else format(x, spec)
+
+
+def markdown_summary(s: Summary) -> str:
+    """Every statistic of both metrics as a Markdown table (compare.md; the README's evidence tables are this)."""
+    pct = _pct(s.level)
+    header = ["variant", "metric", "seeds", "converged", "mean ± std", "median", f"Δ mean, Welch {pct} CI"]
+    header += [f"bootstrap {pct} CI", "Δ median", f"P(>ref) [{pct} CI]", "p (Holm)", f"TOST ±{s.margin:g} p"]
+    header += [f"seeds for {POWER:.0%} power", "verdict"]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
-    for s in doc["summary"]:
-        cells = [s["variant"], f"{s['params']:,}", f"{s['gflops']:.2f}", str(s["n"])]
-        cells += [_mean_std(s["map50"]), _mean_std(s["map50_95"])]
-        for key in ("map50", "map50_95"):
-            d = s.get(f"vs_{key}")
-            cells.append("reference" if d is None else _interval(d))  # _interval reads a null bound as no interval
-        cells.append(s["vs_map50_95"]["verdict"] if "vs_map50_95" in s else "")
-        lines.append("| " + " | ".join(cells) + " |")
+    for r in s.rows:
+        for k in (s.key, *(k for k in LABELS if k != s.key)):
+            m, d = r.spreads[k], r.vs.get(k)
+            cells = [r.variant, LABELS[k], str(r.n), f"{r.converged}/{r.n}", _mean_std(m), f"{m.median:.3f}"]
+            if d is None:
+                cells += ["reference"] + [""] * 7
+            else:
+                cells += [_interval(d.delta, d.low, d.high), f"[{_f(d.boot_low, '+.3f')}, {_f(d.boot_high, '+.3f')}]"]
+                cells += [f"{d.median_delta:+.3f}", f"{d.p_improve:.2f} [{_f(d.p_improve_low, '.2f')}, "
+                          f"{_f(d.p_improve_high, '.2f')}]", _f(d.p_holm, ".3g"), _f(d.p_tost, ".3g")]  # fmt: skip
+                cells += [_f(d.seeds_needed, ".0f"), _verdict(d, _starred(s, r))]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def plot(path: Path, runs: list[RunResult], summary: list[dict], metric: str, level: float) -> None:
-    """Left: the metric per variant, every seed a dot, the mean with its t-interval; right: the mean validation
-    curve of the metric per variant with a ±1 std band over seeds."""
+def notes(s: Summary) -> list[str]:
+    """The lines under a table: convergence, the rule behind the verdicts, what would decide the undecided."""
+    out = []
+    runs, key = s.runs, s.key
+    counts = {state: sum(r.convergence == state for r in runs) for state in (RISING, NO_TAKEOFF, TOO_SHORT)}
+    epochs = max((r.epochs for r in runs), default=0)
+    if counts[RISING]:
+        out.append(
+            f"{counts[RISING]} of {len(runs)} runs were still improving at their last epoch (the best of the last "
+            f"{TAIL:.0%} of epochs beat the best before by more than {s.tol:g}): this compares progress after {epochs} "
+            "epochs, not reachable accuracy; raise epochs= (with patience= to stop at the plateau)"
+        )
+    if counts[TOO_SHORT]:
+        out.append(
+            f"{counts[TOO_SHORT]} of {len(runs)} runs are too short (< {MIN_EPOCHS} epochs) to tell whether they "
+            "converged: this compares early training only"
+        )
+    if counts[NO_TAKEOFF]:
+        low = ", ".join(f"{r.variant}/seed{r.seed}" for r in runs if r.convergence == NO_TAKEOFF)
+        out.append(
+            f"{counts[NO_TAKEOFF]} of {len(runs)} runs did not take off (a flat curve whose best is below "
+            f"{TAKEOFF:g}× the median best of all runs): {low}"
+        )
+    if any(_starred(s, r) for r in s.rows[1:]):
+        out.append("(*) the variant or the reference has runs that did not converge")
+    looks = f", each of {s.looks} planned looks at alpha/{s.looks} (Bonferroni)" if s.looks > 1 else ""
+    out.append(
+        f"verdicts on {LABELS[key]}: better/worse = Welch t-test, Holm-adjusted over {len(s.rows) - 1} variant(s), "
+        f"p < {1 - s.level:.3g}; equivalent = TOST within ±{s.margin:g}; otherwise undecided{looks}. "
+        f"P(>ref) = probability of improvement; bootstrap: {BOOTSTRAP_METHOD}, in compare.md"
+    )
+    need = [(r.variant, r.vs[key].seeds_needed) for r in s.rows[1:] if r.vs[key].verdict == UNDECIDED]
+    need = [(v, n) for v, n in need if not _nan(n)]
+    if need:
+        n_max = max(n for _, n in need)
+        advice = (
+            f"over {LARGE_STUDY} seeds is rarely affordable: reduce the spread instead (runs that converge, more "
+            "validation images)"
+            if n_max > LARGE_STUDY
+            else f"run seeds={n_max:.0f}, or seeds=auto max_seeds={n_max:.0f}"
+        )
+        out.append(
+            f"seeds per variant for {POWER:.0%} power to detect ±{s.margin:g} at the observed spread (normal-theory "
+            f"t-test): {', '.join(f'{v} {n:.0f}' for v, n in need)}; {advice}"
+        )
+    return out
+
+
+def caption(s: Summary, config: dict) -> str:
+    """One line: what was compared, on what, for how long."""
+    train, data = config.get("train", {}), config.get("data", {})
+    where = "built-in shapes" if "built_in" in data else Path(data.get("yaml", "?")).name
+    seeds = sorted({r.seed for r in s.runs})
+    return (
+        f"base {config.get('base', '?')}, data {where}, imgsz {train.get('imgsz', '?')}, "
+        f"epochs {train.get('epochs', '?')}, seeds {len(seeds)}, {LABELS[s.key]} at each run's best epoch, "
+        f"margin ±{s.margin:g}, {_pct(s.level)} intervals"
+    )
+
+
+def write_markdown(path: Path, s: Summary, config: dict) -> None:
+    """compare.md: the caption, the table of every statistic, and the notes."""
+    lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), "", *(f"- {n}" for n in notes(s))]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def plot(path: Path, s: Summary, config: dict) -> None:
+    """Left: the metric per seed (hollow: did not converge) with the mean and its t-interval; middle: each variant's
+    difference from the reference with its Welch and bootstrap intervals, the ±margin band and the verdict; right:
+    the mean validation curve with a ±1 std band. The caption names base, data, imgsz, epochs, seeds and margin."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -111,33 +232,52 @@ def plot(path: Path, runs: list[RunResult], summary: list[dict], metric: str, le
     import numpy as np
     from scipy.stats import t
 
-    key = metric.replace("-", "_")
-    label = {"map50": "mAP50", "map50_95": "mAP50-95"}[key]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for i, s in enumerate(summary):
-        values = [getattr(r, key) for r in runs if r.variant == s["variant"]]
-        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else [0.0]
-        left.scatter(i + np.asarray(jitter), values, s=22, alpha=0.7, zorder=3)
-        m = s[key]
-        if m["n"] > 1:
-            half = float(t.ppf(0.5 + level / 2, m["n"] - 1)) * m["std"] / math.sqrt(m["n"])
-            left.errorbar(i + 0.3, m["mean"], yerr=half, fmt="o", color="black", capsize=4, zorder=4)
-        else:
-            left.plot(i + 0.3, m["mean"], "o", color="black")
-        curves = [r.curve for r in runs if r.variant == s["variant"] and r.curve]
-        length = min(len(c) for c in curves)
-        stack = np.array([c[:length] for c in curves])
-        mean, std = stack.mean(0), stack.std(0, ddof=1) if len(stack) > 1 else np.zeros(length)
-        epochs = np.arange(1, length + 1)
-        right.plot(epochs, mean, label=f"{s['variant']} (n={len(stack)})")
-        right.fill_between(epochs, mean - std, mean + std, alpha=0.2)
-    left.set_xticks(range(len(summary)), [s["variant"] for s in summary])
+    key, label = s.key, LABELS[s.key]
+    fig, (left, mid, right) = plt.subplots(1, 3, figsize=(15, 4.6))
+    for i, row in enumerate(s.rows):
+        mine = [r for r in s.runs if r.variant == row.variant]
+        values = np.array([getattr(r, key) for r in mine])
+        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        done = np.array([r.convergence == CONVERGED for r in mine])
+        color = f"C{i}"
+        left.scatter((i + jitter)[done], values[done], s=24, color=color, zorder=3)
+        left.scatter((i + jitter)[~done], values[~done], s=24, facecolors="none", edgecolors=color, zorder=3)
+        m = row.spreads[key]
+        half = float(t.ppf(0.5 + s.level / 2, m.n - 1)) * m.std / math.sqrt(m.n) if m.n > 1 else 0.0
+        left.errorbar(i + 0.3, m.mean, yerr=half, fmt="o", color="black", capsize=4, zorder=4)
+        curves = [r.curve for r in mine if r.curve]
+        if curves:
+            length = min(len(c) for c in curves)
+            stack = np.array([c[:length] for c in curves])
+            mean = stack.mean(0)
+            std = stack.std(0, ddof=1) if len(stack) > 1 else np.zeros(length)
+            epochs = np.arange(1, length + 1)
+            right.plot(epochs, mean, color=color, label=f"{row.variant} (n={len(stack)})")
+            right.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.2)
+        d = row.vs.get(key)
+        if d is not None:
+            if not _nan(d.low):
+                mid.errorbar(i, d.delta, yerr=[[d.delta - d.low], [d.high - d.delta]], fmt="o", color=color, capsize=5)
+            if not _nan(d.boot_low):
+                mid.plot([i + 0.15] * 2, [d.boot_low, d.boot_high], color=color, lw=1, ls=":")
+            mid.annotate(_verdict(d, _starred(s, row)), (i, d.delta), xytext=(8, 0), textcoords="offset points",
+                         fontsize=8, va="center")  # fmt: skip
+    names = [r.variant for r in s.rows]
+    left.set_xticks(range(len(names)), names)
     left.set_ylabel(f"best-epoch {label}")
-    left.set_title(f"each seed (dots); mean and {level:.0%} t-interval (black)")
+    left.set_title(f"each seed (hollow: not converged); mean, {_pct(s.level)} t-interval", fontsize=9)
+    mid.axhspan(-s.margin, s.margin, color="grey", alpha=0.2, label=f"±{s.margin:g} (equivalence)")
+    mid.axhline(0, color="black", lw=0.8)
+    mid.set_xticks(range(len(names)), names)
+    mid.set_xlim(0.5, len(names) - 0.2)
+    mid.set_ylabel(f"Δ {label} vs {names[0]}")
+    mid.set_title("difference: Welch (solid), bootstrap (dotted)", fontsize=9)
+    mid.legend(fontsize=8, loc="lower left")
     right.set_xlabel("epoch")
     right.set_ylabel(f"validation {label}")
-    right.set_title("mean over seeds, band ±1 std")
+    right.set_title("mean over seeds, band ±1 std", fontsize=9)
     right.legend(fontsize=8)
+    fig.suptitle(caption(s, config), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -44,6 +44,7 @@ class RunResult:
     save_dir: str
     resumed_from: int = 0
     curve: list[float] = field(default_factory=list)  # the selected metric per epoch
+    convergence: str = ""  # set by the summary (convergence.classify), which compares the run with its siblings
 
 
 def _column(header: list[str], stem: str) -> str:

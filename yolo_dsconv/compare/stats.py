@@ -1,10 +1,25 @@
-"""Statistics of a multi-seed comparison: mean ± std per variant, and a Welch t-interval for each difference.
+"""Statistics of a multi-seed comparison, made for few runs whose outcomes may be bimodal.
 
-Seeds are independent repetitions; the seed does not pair two variants (their initial weights differ), so the
-difference of two variants' means gets Welch's unequal-variance t-interval with the Welch–Satterthwaite degrees of
-freedom (Welch 1947), not a paired one. A verdict reads the 95 % interval: above zero "better", below zero "worse",
-containing zero "no detectable difference at this budget". With fewer than 2 seeds in either variant no interval
-can be given, and the verdict says so.
+For each variant against the reference (the first variant), on one metric:
+
+- Welch's unequal-variance t-test and its interval for the mean difference (scipy's `ttest_ind(equal_var=False)`
+  and `confidence_interval`). Seeds are independent repetitions, not pairs: a seed gives two architectures
+  different initial weights.
+- a bootstrap interval of the mean difference (scipy's `bootstrap`, percentile method, fixed generator);
+- the probability of improvement P(variant > reference), ties counting one half, with a bootstrap interval, and the
+  difference of medians: the few-run summaries recommended by Agarwal et al., "Deep Reinforcement Learning at the
+  Edge of the Statistical Precipice" (NeurIPS 2021);
+- the Welch p-value adjusted across the variants compared with one reference (Holm 1979);
+- two one-sided tests (TOST, statsmodels' `ttost_ind`, unequal variances) for equivalence within ±margin;
+- the seeds per variant for 80 % power to detect a difference of `margin` at the observed spread (statsmodels'
+  `TTestIndPower`, normal-theory t-test).
+
+The verdict is decided by the Welch test with Holm's adjustment, then by TOST (`decide`): "better" or "worse" when
+the adjusted p-value is below alpha; otherwise "equivalent" when TOST rejects both one-sided nulls at alpha (the
+(1 - 2·alpha) Welch interval lies inside ±margin); otherwise "undecided". The bootstrap and the probability of
+improvement are shown beside it and decide nothing: with 3-10 runs the percentile bootstrap under-covers (it
+cannot reach beyond the values it has seen), while Welch's interval keeps its level under normality and is
+conservative for the bimodal samples measured here (see tests/compare/test_sequential.py).
 """
 
 from __future__ import annotations
@@ -13,67 +28,250 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ("NO_INTERVAL", "Difference", "Spread", "difference", "spread", "verdict")
+import numpy as np
 
+__all__ = (
+    "BETTER",
+    "BOOTSTRAP_METHOD",
+    "EQUIVALENT",
+    "NO_INTERVAL",
+    "POWER",
+    "UNDECIDED",
+    "WORSE",
+    "Difference",
+    "Spread",
+    "decide",
+    "difference",
+    "differences",
+    "holm",
+    "prob_improvement",
+    "seeds_needed",
+    "spread",
+)
+
+BETTER, WORSE, EQUIVALENT, UNDECIDED = "better", "worse", "equivalent", "undecided"
 NO_INTERVAL = "no interval: needs at least 2 seeds per variant"
+BOOTSTRAP_METHOD = "percentile"
+BOOTSTRAP_RESAMPLES = 9999
+POWER = 0.8
 
 
 @dataclass(frozen=True)
 class Spread:
-    """Mean and sample standard deviation (n - 1) of one variant's values; std is nan for n < 2."""
+    """Mean, sample standard deviation (n - 1; nan for n < 2) and median of one variant's values."""
 
     n: int
     mean: float
     std: float
+    median: float
 
 
 @dataclass(frozen=True)
 class Difference:
-    """mean(b) - mean(a) with its two-sided interval (nan bounds when it cannot be given) and the verdict."""
+    """One variant against the reference on one metric (every field is variant - reference).
+
+    `low`/`high` is Welch's interval at `level`; `boot_low`/`boot_high` the bootstrap one; `p_improve` is
+    P(variant > reference) with its bootstrap interval; `p`/`p_holm` Welch's two-sided p-value, raw and Holm-adjusted
+    across the variants of one comparison; `p_tost` the equivalence p-value for ±`margin`; `seeds_needed` the seeds
+    per variant for 80 % power at `margin` (nan when the spread is unknown). Bounds that cannot be computed are nan.
+    """
 
     delta: float
     low: float
     high: float
     df: float
     level: float
+    p: float
+    p_holm: float
+    boot_low: float
+    boot_high: float
+    median_delta: float
+    p_improve: float
+    p_improve_low: float
+    p_improve_high: float
+    margin: float
+    p_tost: float
+    seeds_needed: float
     verdict: str
 
 
 def spread(values: Sequence[float]) -> Spread:
-    """Mean and sample standard deviation of `values` (at least one)."""
+    """Mean, sample standard deviation and median of `values` (at least one)."""
     n = len(values)
     if n < 1:
         raise ValueError("spread: no values, expected at least one")
     mean = math.fsum(values) / n
     std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else math.nan
-    return Spread(n, mean, std)
+    return Spread(n, mean, std, float(np.median(values)))
 
 
-def verdict(low: float, high: float) -> str:
-    """The reading of an interval for a difference (variant - reference)."""
-    if math.isnan(low) or math.isnan(high):
+def prob_improvement(reference: Sequence[float], other: Sequence[float]) -> float:
+    """P(X > Y) for X drawn from `other` and Y from `reference`, ties counting one half (Mann-Whitney U / (n·m))."""
+    x, y = np.asarray(other, float)[:, None], np.asarray(reference, float)[None, :]
+    return float(np.mean((x > y) + 0.5 * (x == y)))
+
+
+def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float) -> tuple[float, ...]:
+    """Percentile bootstrap intervals (each sample resampled on its own) of the mean difference and of P(X > Y)."""
+    from scipy.stats import bootstrap
+
+    def mean_difference(b, a, axis=-1):
+        return np.mean(b, axis=axis) - np.mean(a, axis=axis)
+
+    def improvement(b, a, axis=-1):
+        x, y = np.expand_dims(b, -1), np.expand_dims(a, -2)
+        return np.mean((x > y) + 0.5 * (x == y), axis=(-2, -1))
+
+    samples = (np.asarray(other, float), np.asarray(reference, float))
+    out = []
+    for statistic in (mean_difference, improvement):
+        ci = bootstrap(
+            samples,
+            statistic,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            confidence_level=level,
+            method=BOOTSTRAP_METHOD,
+            vectorized=True,
+            rng=np.random.default_rng(0),
+        ).confidence_interval
+        out += [float(ci.low), float(ci.high)]
+    return tuple(out)
+
+
+def _welch(a: Spread, b: Spread, reference, other, level: float) -> tuple[float, float, float, float]:
+    """(low, high, df, p) of Welch's test of mean(other) - mean(reference); exact when both spreads are zero."""
+    from scipy.stats import ttest_ind
+
+    delta = b.mean - a.mean
+    if a.std == 0 and b.std == 0:  # every seed of both gave the same value: the difference is exact
+        return delta, delta, math.inf, 0.0 if delta != 0 else 1.0
+    res = ttest_ind(other, reference, equal_var=False)
+    ci = res.confidence_interval(level)
+    return float(ci.low), float(ci.high), float(res.df), float(res.pvalue)
+
+
+def _tost(a: Spread, b: Spread, reference, other, margin: float) -> float:
+    """The TOST p-value for |mean(other) - mean(reference)| < margin (unequal variances)."""
+    from statsmodels.stats.weightstats import ttost_ind
+
+    if a.std == 0 and b.std == 0:
+        return 0.0 if abs(b.mean - a.mean) < margin else 1.0
+    return float(
+        ttost_ind(np.asarray(other, float), np.asarray(reference, float), -margin, margin, usevar="unequal")[0]
+    )
+
+
+def seeds_needed(a: Spread, b: Spread, margin: float, alpha: float, power: float = POWER) -> float:
+    """The fewest seeds per variant giving `power` to detect a difference of `margin` with a two-sided t-test at
+    `alpha`, at the pooled observed spread (statsmodels' TTestIndPower, searched over integers: its root finder fails
+    for large effects); nan when either spread is unknown, 2 when both are zero."""
+    from statsmodels.stats.power import TTestIndPower
+
+    if math.isnan(a.std) or math.isnan(b.std):
+        return math.nan
+    sd = math.sqrt((a.std**2 + b.std**2) / 2)
+    if sd == 0:
+        return 2.0
+
+    def enough(n: int) -> bool:
+        return TTestIndPower().power(effect_size=margin / sd, nobs1=n, alpha=alpha, ratio=1.0) >= power
+
+    low, high = 1, 2  # enough(high) holds and enough(low) does not, once the doubling ends
+    while not enough(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if enough(mid) else (mid, high)
+    return float(high)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: the i-th smallest of m p-values becomes max over j ≤ i of (m - j + 1)·p_(j), capped
+    at 1 (Holm 1979; statsmodels' multipletests(method="holm") gives the same, but runs gc.collect() on every call).
+    nan p-values are left out and stay nan."""
+    keep = sorted((p, i) for i, p in enumerate(pvalues) if not math.isnan(p))
+    out, running = [math.nan] * len(pvalues), 0.0
+    for rank, (p, i) in enumerate(keep):
+        running = max(running, min(1.0, (len(keep) - rank) * p))
+        out[i] = running
+    return out
+
+
+def decide(delta: float, p_holm: float, p_tost: float, alpha: float) -> str:
+    """The verdict: better/worse when the adjusted Welch p-value is below alpha, else equivalent when TOST's is,
+    else undecided; NO_INTERVAL when no test could be run."""
+    if math.isnan(p_holm):
         return NO_INTERVAL
-    if low > 0:
-        return "better"
-    if high < 0:
-        return "worse"
-    return "no detectable difference at this budget"
+    if p_holm < alpha:
+        return BETTER if delta > 0 else WORSE
+    if p_tost < alpha:
+        return EQUIVALENT
+    return UNDECIDED
 
 
-def difference(reference: Sequence[float], other: Sequence[float], level: float = 0.95) -> Difference:
-    """Welch t-interval at `level` for mean(other) - mean(reference)."""
-    from scipy.stats import t
+def difference(
+    reference: Sequence[float],
+    other: Sequence[float],
+    level: float = 0.95,
+    margin: float = 0.01,
+    p_holm: float | None = None,
+    describe: bool = True,
+) -> Difference:
+    """Every statistic of mean(other) - mean(reference), with the verdict at alpha = 1 - level.
 
+    `p_holm` is the Holm-adjusted p-value when several variants share the reference; None means this is the only
+    comparison (the adjusted p-value is the raw one). `describe=False` leaves out what decides nothing (bootstrap
+    intervals and the seeds needed: nan), for simulations of the verdict rule.
+    """
     if not 0 < level < 1:
         raise ValueError(f"difference: level={level!r} is invalid, expected 0 < level < 1")
+    if not margin > 0:
+        raise ValueError(f"difference: margin={margin!r} is invalid, expected a positive number")
     a, b = spread(reference), spread(other)
-    delta = b.mean - a.mean
+    delta, alpha = b.mean - a.mean, 1 - level
+    pi = prob_improvement(reference, other)
     if a.n < 2 or b.n < 2:
-        return Difference(delta, math.nan, math.nan, math.nan, level, NO_INTERVAL)
-    va, vb = a.std**2 / a.n, b.std**2 / b.n
-    se = math.sqrt(va + vb)
-    if se == 0:  # every seed of both gave the same value: the difference is exact
-        return Difference(delta, delta, delta, math.inf, level, verdict(delta, delta))
-    df = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
-    half = float(t.ppf(0.5 + level / 2, df)) * se
-    return Difference(delta, delta - half, delta + half, df, level, verdict(delta - half, delta + half))
+        nan = math.nan
+        return Difference(delta, nan, nan, nan, level, nan, nan, nan, nan, b.median - a.median, pi, nan, nan,
+                          margin, nan, nan, NO_INTERVAL)  # fmt: skip
+    low, high, df, p = _welch(a, b, reference, other, level)
+    p_adj = p if p_holm is None else p_holm
+    p_tost = _tost(a, b, reference, other, margin)
+    boot = _bootstrap(reference, other, level) if describe else (math.nan,) * 4
+    return Difference(
+        delta,
+        low,
+        high,
+        df,
+        level,
+        p,
+        p_adj,
+        boot[0],
+        boot[1],
+        b.median - a.median,
+        pi,
+        boot[2],
+        boot[3],
+        margin,
+        p_tost,
+        seeds_needed(a, b, margin, alpha) if describe else math.nan,
+        decide(delta, p_adj, p_tost, alpha),
+    )
+
+
+def differences(
+    reference: Sequence[float],
+    others: Sequence[Sequence[float]],
+    level: float = 0.95,
+    margin: float = 0.01,
+    describe: bool = True,
+) -> list[Difference]:
+    """`difference` of each of `others` against `reference`, with Holm's adjustment across them."""
+    from dataclasses import replace
+
+    raw = [difference(reference, other, level, margin, describe=describe) for other in others]
+    alpha = 1 - level
+    return [
+        replace(d, p_holm=p, verdict=decide(d.delta, p, d.p_tost, alpha)) if not math.isnan(p) else d
+        for d, p in zip(raw, holm([d.p for d in raw]))
+    ]

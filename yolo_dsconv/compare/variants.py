@@ -141,8 +141,9 @@ def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Vari
     return out
 
 
-def build_variants(planned: list[Variant], folder: Path) -> list[Variant]:
-    """Write the YAMLs of planned variants into `folder`, build each once and fill in its costs; returns them."""
+def build_variants(planned: list[Variant], folder: Path, imgsz: int = 640) -> list[Variant]:
+    """Write the YAMLs of planned variants into `folder`, build each once and fill in its costs (GFLOPs at
+    `imgsz`, for the YAML's own number of classes); returns them."""
     from ultralytics import YOLO
 
     from ..profile.info import model_costs
@@ -152,12 +153,12 @@ def build_variants(planned: list[Variant], folder: Path) -> list[Variant]:
         if v.text is not None:
             Path(v.file).write_text(v.text)
         built = YOLO(v.model).model.eval()
-        costs = model_costs(built, 640)
+        costs = model_costs(built, imgsz)
         v.params, v.gflops = costs["params"], costs["gflops"]
         v.layer_params = sum(p.numel() for i in built.yaml.get(INSERTED_KEY, []) for p in built.model[i].parameters())
     return planned
 
 
-def make_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
+def make_variants(base: str | Path, names: list[str], folder: Path, imgsz: int = 640) -> list[Variant]:
     """plan_variants, then build_variants: the variants written into `folder`, built, with their costs."""
-    return build_variants(plan_variants(base, names, folder), folder)
+    return build_variants(plan_variants(base, names, folder), folder, imgsz)

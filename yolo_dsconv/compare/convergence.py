@@ -1,0 +1,55 @@
+"""Whether a run converged, read from its validation curve (the selected metric after every epoch).
+
+The rule, for a curve of n epochs:
+
+- **too short**: n < MIN_EPOCHS; fewer epochs cannot tell a plateau from a pause.
+- **rising**: the best of the last ceil(TAIL · n) epochs beats the best of all epochs before them by more than `tol`.
+  A max against a max is robust to a noisy plateau: the earlier, longer window holds its share of the noise peaks.
+- **no take-off**: not rising, and its best is below TAKEOFF times the median best of all runs it is compared with
+  (every variant of the comparison). Relative to its siblings, not to an absolute mAP: a dataset where every run
+  reaches 0.1 has no outlier at 0.1, while 0.03 among runs at 0.85 is one.
+- **converged**: everything else: the run reached its plateau at the resolution of `tol`.
+
+`tol` defaults to half the comparison's equivalence margin: a run whose last fifth added less than that cannot move
+a verdict read at ±margin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ("CONVERGED", "MIN_EPOCHS", "NO_TAKEOFF", "RISING", "TAIL", "TAKEOFF", "TOO_SHORT", "classify")
+
+CONVERGED, RISING, NO_TAKEOFF, TOO_SHORT = "converged", "rising", "no take-off", "too short"
+MIN_EPOCHS = 10
+TAIL = 0.2
+TAKEOFF = 0.5
+
+
+def classify(curve: Sequence[float], tol: float, sibling_best: float | None = None) -> str:
+    """The state of a run with validation `curve` (one value per epoch).
+
+    Args:
+        curve: the selected metric after each epoch.
+        tol: the gain over the last TAIL of the epochs above which the run is still rising.
+        sibling_best: the median best of the runs it is compared with; None skips the take-off check.
+
+    Examples:
+        >>> classify([0.1 * i for i in range(1, 11)], tol=0.005)
+        'rising'
+        >>> classify([0.5] * 9 + [0.501], tol=0.005)
+        'converged'
+    """
+    n = len(curve)
+    if n < MIN_EPOCHS:
+        return TOO_SHORT
+    tail = math.ceil(TAIL * n)
+    values = np.asarray(curve, float)
+    if values[-tail:].max() - values[:-tail].max() > tol:
+        return RISING
+    if sibling_best is not None and values.max() < TAKEOFF * sibling_best:
+        return NO_TAKEOFF
+    return CONVERGED

@@ -1,0 +1,169 @@
+"""The summary of a comparison: per variant its spread, convergence counts and its difference from the reference.
+
+Built from the runs alone (`summarize`), so a committed compare.json can be read again under other settings
+(`summary_from_json`) without training anything.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .convergence import CONVERGED, classify
+from .runs import RunResult
+from .sequential import look_level
+from .stats import Difference, Spread, differences, spread
+
+__all__ = ("DEFAULT_MARGIN", "METRIC_KEYS", "Costs", "Summary", "VariantSummary", "summarize", "summary_from_json")
+
+# One mAP50-95 point: the resolution at which detection results are reported and gains claimed (COCO tables give
+# one decimal of a percent point), a tenth of what one Ultralytics scale step buys (yolov8n → s: +7.4 points).
+DEFAULT_MARGIN = 0.01
+METRIC_KEYS = {"map50": "map50", "map50-95": "map50_95"}  # the user-facing name and the attribute of a RunResult
+LABELS = {"map50": "mAP50", "map50_95": "mAP50-95"}
+
+
+@dataclass(frozen=True)
+class Costs:
+    """What one variant is and costs: its model name, parameters, GFLOPs at `imgsz`, and its inserted layer's
+    parameters (0 for stock and YAML paths), counted for the YAML's own number of classes."""
+
+    variant: str
+    model: str
+    params: int
+    gflops: float
+    layer_params: int = 0
+    imgsz: int = 640
+
+
+@dataclass
+class VariantSummary:
+    """One variant's row: costs, seeds, convergence counts, the spread of both metrics and, for every variant but the
+    reference, its differences from the reference (`vs`, keyed by map50 / map50_95)."""
+
+    costs: Costs
+    seeds: list[int]
+    convergence: dict[str, int]
+    spreads: dict[str, Spread]
+    vs: dict[str, Difference] = field(default_factory=dict)
+
+    @property
+    def variant(self) -> str:
+        return self.costs.variant
+
+    @property
+    def n(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def converged(self) -> int:
+        return self.convergence.get(CONVERGED, 0)
+
+
+@dataclass
+class Summary:
+    """Every variant's row, with what the statistics were computed for: the metric that chose each run's best epoch,
+    the confidence level of the verdicts (the per-look level when seeds=auto), the equivalence margin, the
+    convergence tolerance, the number of planned looks, and the runs with their convergence state."""
+
+    rows: list[VariantSummary]
+    runs: list[RunResult]
+    metric: str
+    level: float
+    margin: float
+    tol: float
+    looks: int = 1
+
+    @property
+    def key(self) -> str:
+        return METRIC_KEYS[self.metric]
+
+    @property
+    def reference(self) -> VariantSummary:
+        return self.rows[0]
+
+    def decided(self) -> bool:
+        """Every variant's verdict on the selected metric is better, worse or equivalent."""
+        from .stats import BETTER, EQUIVALENT, WORSE
+
+        return all(r.vs[self.key].verdict in (BETTER, WORSE, EQUIVALENT) for r in self.rows[1:])
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The rows as JSON-ready dicts (nan stays nan; the writer turns it into null)."""
+        from dataclasses import asdict
+
+        return [
+            {
+                **asdict(r.costs),
+                "n": r.n,
+                "seeds": r.seeds,
+                "convergence": r.convergence,
+                **{k: asdict(s) for k, s in r.spreads.items()},
+                **{f"vs_{k}": asdict(d) for k, d in r.vs.items()},
+            }
+            for r in self.rows
+        ]
+
+
+def summarize(
+    costs: list[Costs],
+    runs: list[RunResult],
+    metric: str = "map50-95",
+    level: float = 0.95,
+    margin: float = DEFAULT_MARGIN,
+    tol: float | None = None,
+    looks: int = 1,
+) -> Summary:
+    """Classify every run's convergence and compare every variant with the first.
+
+    With `looks` > 1 (seeds=auto) every test runs at alpha / looks (Bonferroni over the planned looks), so the
+    chance of a false better/worse verdict across all looks stays at or below 1 - level.
+    """
+    key = METRIC_KEYS[metric]
+    tol = margin / 2 if tol is None else tol
+    per_look = look_level(level, looks)
+    sibling = statistics.median(getattr(r, key) for r in runs) if runs else math.nan
+    for r in runs:
+        r.convergence = classify(r.curve, tol, sibling)
+    rows = []
+    for c in costs:
+        mine = [r for r in runs if r.variant == c.variant]
+        states: dict[str, int] = {}
+        for r in mine:
+            states[r.convergence] = states.get(r.convergence, 0) + 1
+        spreads = {k: spread([getattr(r, k) for r in mine]) for k in LABELS}
+        rows.append(VariantSummary(c, [r.seed for r in mine], states, spreads))
+    for k in LABELS:
+        ref = [getattr(r, k) for r in runs if r.variant == costs[0].variant]
+        others = [[getattr(r, k) for r in runs if r.variant == c.variant] for c in costs[1:]]
+        for row, d in zip(rows[1:], differences(ref, others, per_look, margin)):
+            row.vs[k] = d
+    return Summary(rows, runs, metric, per_look, margin, tol, looks)
+
+
+def summary_from_json(doc: dict, margin: float | None = None, level: float | None = None) -> Summary:
+    """The summary of a compare.json read again under the current rules (its own margin and level unless given).
+
+    Costs come from the file's summary (GFLOPs at the image size it records, 640 for files that record none).
+    """
+    config = doc["config"]
+    names = {f.name for f in fields(RunResult)}
+    runs = [RunResult(**{k: v for k, v in r.items() if k in names}) for r in doc["runs"]]
+    for r in runs:
+        r.map50 = math.nan if r.map50 is None else r.map50
+        r.map50_95 = math.nan if r.map50_95 is None else r.map50_95
+    costs = [
+        Costs(s["variant"], s["model"], s["params"], s["gflops"], s.get("layer_params", 0), s.get("imgsz", 640))
+        for s in doc["summary"]
+    ]
+    return summarize(
+        costs,
+        runs,
+        config["metric"],
+        config["level"] if level is None else level,
+        config.get("margin", DEFAULT_MARGIN) if margin is None else margin,
+        config.get("tol"),
+        config.get("looks", 1),
+    )
