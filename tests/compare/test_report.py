@@ -99,6 +99,7 @@ def test_report_reads_a_committed_study_again_with_another_margin(tmp_path):
     assert "8 of 20 runs were still improving" in flat and "did not take off" in flat and "sparse/seed3" in flat
     assert "equivalent ±0.2" in proc.stdout  # stock vs dsconv: the 90 % interval lies within ±0.2
     assert out.read_text().startswith("# Comparison: base yolov5n.yaml, data built-in shapes, imgsz 320, epochs 30")
+    assert out.with_suffix(".png").stat().st_size > 20_000
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """`yolo-dsconv report file=compare.json [margin=] [level=] [out=]`: a finished comparison read again under the current
-rules, or another margin or level, without training anything."""
+rules, or another margin or level, without training anything (writes compare.md and compare.png)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from .args import REQUIRED, CLIError, parse_kv
 
 
 def run(argv: list[str]) -> int:
-    """Print the table and notes of a compare.json, and write its compare.md (beside it unless out= is given)."""
-    from ..compare.report import format_summary, write_markdown
+    """Print the table and notes of a compare.json, and write its compare.md and compare.png (beside it unless out=
+    names the .md)."""
+    from ..compare.report import format_summary, plot, write_markdown
     from ..compare.summary import summary_from_json
 
     args = parse_kv("report", argv, {"file": REQUIRED, "margin": None, "level": None, "out": None})
@@ -31,6 +32,7 @@ def run(argv: list[str]) -> int:
     out = Path(str(args["out"])) if args["out"] is not None else path.with_suffix(".md")
     document = {**config, "margin": summary.margin, "tol": summary.tol}
     write_markdown(out, summary, document)
+    plot(out.with_suffix(".png"), summary, document)
     print(format_summary(summary))
-    print(f"\nmd: {out}")
+    print(f"\nmd: {out}\npng: {out.with_suffix('.png')}")
     return 0
