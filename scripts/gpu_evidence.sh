@@ -6,11 +6,10 @@
 #   bash scripts/gpu_evidence.sh OUT compare 320   # the same at another image size
 #   bash scripts/gpu_evidence.sh OUT all
 #
-# The comparison trains the four variants side by side on the one GPU: one `yolo-dsconv compare` process per
-# variant, all in the same project (each started once the previous one has recorded its variant, so the project's
-# configuration is written by one process at a time), then one more call that trains nothing and writes the
-# four-variant table, CSV, JSON and plot. Settings are the built-in protocol's except imgsz (640 unless given),
-# device=0 and workers=2.
+# The comparison is one `yolo-dsconv compare ... jobs=JOBS` (default 8): every (variant, seed) run in a process of
+# its own on the GPU(s) of DEVICE (default 0; a list such as 0,1,2,3 spreads the runs evenly), each run's output in
+# its train.log and one progress line on the terminal. Settings are the built-in protocol's except imgsz (640 unless
+# given), device and workers=2; EPOCHS (default 30) and SEEDS (default 5) override the budget.
 set -euo pipefail
 OUT=${1:?usage: gpu_evidence.sh OUT [bench|compare|all]}
 WHAT=${2:-all}
@@ -30,15 +29,6 @@ fi
 
 if [[ $WHAT == compare || $WHAT == all ]]; then
   project="$OUT/compare_$IMGSZ"
-  args=(seeds=5 "imgsz=$IMGSZ" device=0 workers=2 "project=$project")
-  for v in stock dsconv sparse control; do
-    OMP_NUM_THREADS=3 $PY -m yolo_dsconv compare "variants=$v" "${args[@]}" >"$OUT/compare_${IMGSZ}_$v.log" 2>&1 &
-    pid=$!
-    until grep -qs "\"$v\"" "$project/compare_config.json"; do
-      kill -0 "$pid" 2>/dev/null || { tail -20 "$OUT/compare_${IMGSZ}_$v.log"; exit 1; }
-      sleep 2
-    done
-  done
-  wait
-  $PY -m yolo_dsconv compare variants=stock,dsconv,sparse,control "${args[@]}" | tee "$OUT/compare_$IMGSZ.txt"
+  $PY -m yolo_dsconv compare variants=stock,dsconv,sparse,control "seeds=${SEEDS:-5}" "epochs=${EPOCHS:-30}" \
+    "imgsz=$IMGSZ" "device=${DEVICE:-0}" "jobs=${JOBS:-8}" workers=2 "project=$project" | tee "$OUT/compare_$IMGSZ.txt"
 fi

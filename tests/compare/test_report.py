@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import REPO, run_cmd
-from yolo_dsconv.compare import comparison
+from yolo_dsconv.compare import comparison, scheduler
 from yolo_dsconv.compare.runs import RunResult
 
 EPOCHS = 40
@@ -24,7 +24,7 @@ def _fake_train(means: dict[str, float], sd: float, converged: bool = True):
     """A train_run that returns a run whose best is drawn from N(means[variant], sd), fixed by the seed."""
     calls = []
 
-    def train_run(variant, seed, project, data, train, metric):
+    def train_run(variant, seed, project, data, train, metric, placement=None, log=False):
         calls.append((variant.name, seed))
         rng = np.random.default_rng(1000 * seed + sorted(means).index(variant.name))
         top = float(means[variant.name] + rng.normal(0, sd))
@@ -38,7 +38,7 @@ def _fake_train(means: dict[str, float], sd: float, converged: bool = True):
 
 def _run(tmp_path, monkeypatch, means, sd, **kwargs):
     train_run, calls = _fake_train(means, sd, kwargs.pop("converged", True))
-    monkeypatch.setattr(comparison, "train_run", train_run)
+    monkeypatch.setattr(scheduler, "train_run", train_run)
     kw = {"n_train": 2, "n_val": 1, "imgsz": 64, "verbose": False, **kwargs}
     result = comparison.compare(project=tmp_path / "p", variants=",".join(means), **kw)
     return result, calls

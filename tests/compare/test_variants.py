@@ -97,6 +97,16 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"seeds": "auto", "variants": "stock"}, "seeds=auto needs at least 2 variants"),
         ({"margin": 0}, r"margin=0 is invalid, expected a positive number \(in metric units\)"),
         ({"tol": -0.1}, r"tol=-0.1 is invalid, expected a positive number"),
+        ({"jobs": 0}, r"jobs=0 is invalid, expected an integer ≥ 1"),
+        ({"jobs": 1.5}, r"jobs=1\.5 is invalid, expected an integer ≥ 1"),
+        ({"backend": "slurm"}, r"backend='slurm' is unknown, expected one of local, ray"),
+        ({"threads": 0}, r"threads=0 is invalid, expected an integer ≥ 1"),
+        ({"address": "auto"}, r"address=auto joins a Ray cluster and needs backend=ray"),
+        (
+            {"jobs": 8, "device": "0,1,2,3", "batch": -1},
+            r"batch=-1 \(AutoBatch\) sizes a batch for a whole GPU, but jobs=8",
+        ),
+        ({"jobs": 4, "device": "0,1", "batch": 0.7}, r"batch=0\.7 \(AutoBatch\) .* jobs=4 on 2 GPU\(s\)"),
         ({"metric": "map75"}, "metric='map75' is invalid, expected one of map50, map50-95"),
         ({"level": 95}, "level=95 is invalid, expected a confidence level between 0 and 1"),
         ({"name": "x"}, "name= is set by compare itself and cannot be given"),
@@ -117,3 +127,26 @@ def test_a_folder_that_is_not_a_comparison_is_refused(tmp_path):
     with pytest.raises(CompareError, match=r"holds no compare_config\.json, so it is not a comparison's folder"):
         compare(project=tmp_path, variants="stock", seeds=1)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_ray_missing_is_named_with_its_extra(tmp_path, monkeypatch):
+    import sys
+
+    from yolo_dsconv.compare.ray_backend import RayError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    with pytest.raises(
+        RayError, match=r"backend=ray needs Ray, which is not installed: pip install 'yolo-dsconv\[ray\]'"
+    ):
+        compare(project=tmp_path / "p", variants="stock,dsconv", backend="ray")
+    assert not (tmp_path / "p").exists()
+
+
+def test_address_auto_without_a_cluster_is_refused(tmp_path, monkeypatch):
+    from yolo_dsconv.compare import ray_backend
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray_backend, "CURRENT_CLUSTER", tmp_path / "none")
+    with pytest.raises(ray_backend.RayError, match="address=auto found no running Ray cluster"):
+        compare(project=tmp_path / "p", variants="stock,dsconv", backend="ray", address="auto")
+    assert not (tmp_path / "p").exists()

@@ -11,6 +11,8 @@ def run(argv: list[str]) -> int:
     from ultralytics.cfg import DEFAULT_CFG_DICT
 
     from ..compare.comparison import RESERVED, TRAIN_DEFAULTS, CompareError, compare
+    from ..compare.ray_backend import RayError
+    from ..compare.worker import RunFailed
     from ..yaml_tools import GraftError
 
     own = defaults_of(compare, exclude=("verbose",))
@@ -23,7 +25,7 @@ def run(argv: list[str]) -> int:
         args["variants"] = [str(v) for v in args["variants"]]
     try:
         result = compare(**args, **train)
-    except (CompareError, GraftError, FileNotFoundError, FileExistsError) as e:
+    except (CompareError, GraftError, RayError, RunFailed, FileNotFoundError, FileExistsError) as e:
         raise CLIError(f"yolo-dsconv {e}") from None
     seeds = len({r.seed for r in result.runs})
     print(f"\nyolo-dsconv compare: {args['base']}, {seeds} seed(s), best epoch by {args['metric']}")

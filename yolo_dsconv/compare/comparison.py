@@ -21,7 +21,8 @@ import yaml
 from ..data import TASKS, generate_shapes_dataset
 from ..demo import offline_font
 from .report import format_summary, plot, write_csv, write_json, write_markdown
-from .runs import METRICS, RunResult, train_run
+from .runs import METRICS, RunResult
+from .scheduler import BACKENDS, cache_labels, cpu_cores, run_all, split_devices
 from .sequential import AUTO_START, planned_looks
 from .summary import DEFAULT_MARGIN, Costs, Summary, summarize
 from .variants import BUILT_IN, Variant, build_variants, plan_variants
@@ -174,6 +175,28 @@ def _check_args(
     return names
 
 
+def _check_gpu_sharing(jobs: int, train: dict) -> None:
+    """Refuse AutoBatch when parallel runs share a GPU: each run would size its batch for the whole GPU."""
+    gpus = split_devices(train.get("device"))
+    batch = train.get("batch")
+    autobatch = isinstance(batch, (int, float)) and not isinstance(batch, bool) and (batch == -1 or 0 < batch < 1)
+    if gpus and jobs > len(gpus) and autobatch:
+        raise CompareError(
+            f"compare: batch={batch} (AutoBatch) sizes a batch for a whole GPU, but jobs={jobs} on {len(gpus)} GPU(s) "
+            "puts more than one run on a GPU; give a fixed batch= or jobs= at most the number of GPUs"
+        )
+
+
+def _check_parallel(jobs: int, backend: str, address: str | None, threads: int | None) -> None:
+    _positive_int("jobs", jobs)
+    if backend not in BACKENDS:
+        raise CompareError(f"compare: backend={backend!r} is unknown, expected one of {', '.join(BACKENDS)}")
+    if threads is not None:
+        _positive_int("threads", threads)
+    if address is not None and backend != "ray":
+        raise CompareError(f"compare: address={address} joins a Ray cluster and needs backend=ray")
+
+
 def compare(
     base: str | Path = "yolov5n.yaml",
     variants: tuple[str, ...] | list[str] | str = DEFAULT_VARIANTS,
@@ -185,6 +208,10 @@ def compare(
     margin: float = DEFAULT_MARGIN,
     max_seeds: int = 10,
     tol: float | None = None,
+    jobs: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    threads: int | None = None,
     n_train: int = 96,
     n_val: int = 32,
     verbose: bool = True,
@@ -206,6 +233,11 @@ def compare(
         margin: the equivalence margin in metric units: differences within ±margin count as no difference.
         max_seeds: the most seeds per variant seeds=auto trains.
         tol: the gain over a run's last 20 % of epochs above which it counts as still rising (default margin / 2).
+        jobs: runs at a time, each in a process of its own with its output in its train.log (1: in this process).
+            With a device list (device=0,1,2,3) each run gets one GPU, spread evenly; never DDP.
+        backend: local (this machine), or ray: one Ray task per run.
+        address: backend=ray only: "auto" or host:port joins a running cluster; None starts a local instance.
+        threads: torch threads per run (default: the cores divided by jobs; Ray: 1 per task).
         n_train, n_val: size of the built-in dataset.
         verbose: Ultralytics' progress output.
         **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
@@ -215,11 +247,12 @@ def compare(
         GraftError: the base has no SPPF for a grafted variant.
     """
     from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.utils import LOGGER
 
     names = _check_args(variants, seeds, max_seeds, metric, level, margin, tol)
+    _check_parallel(jobs, backend, address, threads)
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
+    _check_gpu_sharing(jobs, train)
     project = Path(project).resolve()
     planned = plan_variants(base, names, project / "models")  # nothing is written before every check has passed
     record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "")
@@ -233,6 +266,30 @@ def compare(
             "use another project= (nothing was changed)"
         )
     config["variants"] = {**known, **{v.name: v.yaml_sha256 for v in planned}}
+    started_ray = False
+    if backend == "ray":  # the cluster and the project's visibility are checked before anything is written
+        from .ray_backend import check_visible, connect
+
+        started_ray = connect(address, cpu_cores())
+    try:
+        if backend == "ray":
+            check_visible(next(p for p in (project, *project.parents) if p.is_dir()))
+        return _train_and_report(
+            base, project, config, planned, data, seeds, max_seeds, metric, level, margin, tol,
+            {"jobs": jobs, "backend": backend, "threads": threads, "address": address}, verbose, train,
+        )  # fmt: skip
+    finally:
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+
+
+def _train_and_report(base, project, config, planned, data, seeds, max_seeds, metric, level, margin, tol,
+                      parallel, verbose, train) -> Comparison:  # fmt: skip
+    """compare() once every check has passed: write the project, train every run, summarise, write the outputs."""
+    from ultralytics.utils import LOGGER
+
     if data is None:
         data = generate_shapes_dataset(project / "data", **config["data"]["built_in"])
     data_yaml = str(Path(data).resolve())
@@ -241,20 +298,20 @@ def compare(
     offline_font()
     settings = {**train, "verbose": verbose}
     costs = [Costs(v.name, v.model, v.params, v.gflops, v.layer_params, train["imgsz"]) for v in built]
+    if parallel["jobs"] > 1 or parallel["backend"] == "ray":
+        cache_labels(data_yaml, _task(base), train["imgsz"])
     auto = seeds == "auto"
     looks = planned_looks(max_seeds) if auto else 1
     runs: list[RunResult] = []
-    for seed in range(max_seeds if auto else seeds):  # seed-major: a cut-short comparison has every variant at seed 0
-        for v in built:
-            result = train_run(v, seed, project, data_yaml, settings, metric)
-            score = getattr(result, metric.replace("-", "_"))
-            LOGGER.info(f"compare: {v.name} seed {seed}: {result.status}, {metric} {score:.3f}")
-            runs.append(result)
-        if auto and seed + 1 >= AUTO_START:
-            summary = summarize(costs, runs, metric, level, margin, tol, looks)
-            if summary.decided():
-                break
-            LOGGER.info(f"compare: seeds=auto: undecided after {seed + 1} seeds per variant")
+    parallel = {**parallel, "log": LOGGER.info}
+    # seed-major: a cut-short comparison has every variant at the first seeds; seeds=auto plans one look at a time
+    first = AUTO_START if auto else seeds
+    runs += run_all([(v, s) for s in range(first) for v in built], project, data_yaml, settings, metric, **parallel)
+    for seed in range(first, max_seeds if auto else first):
+        if summarize(costs, runs, metric, level, margin, tol, looks).decided():
+            break
+        LOGGER.info(f"compare: seeds=auto: undecided after {seed} seeds per variant; adding seed {seed}")
+        runs += run_all([(v, seed) for v in built], project, data_yaml, settings, metric, **parallel)
     summary = summarize(costs, runs, metric, level, margin, tol, looks)
     files = {name: str(project / f"compare.{name}") for name in ("csv", "json", "md", "png")}
     n_seeds = len({r.seed for r in runs})

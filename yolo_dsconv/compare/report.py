@@ -45,6 +45,13 @@ CSV_COLUMNS = (
     "map50_95",
     "train_s",
     "resumed_from",
+    "attempts",
+    "backend",
+    "host",
+    "device",
+    "threads",
+    "started",
+    "ended",
     "save_dir",
 )
 

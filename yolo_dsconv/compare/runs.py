@@ -12,15 +12,16 @@ from __future__ import annotations
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .variants import Variant
 
-__all__ = ("METRICS", "RUN_FILE", "RunResult", "read_scores", "train_run")
+__all__ = ("LOG_FILE", "METRICS", "RUN_FILE", "Placement", "RunResult", "read_scores", "train_run")
 
 RUN_FILE = "compare_run.json"
+LOG_FILE = "train.log"  # a run trained in a process of its own writes its whole output here
 METRICS = {"map50": "mAP50", "map50-95": "mAP50-95"}  # the compare metric names and Ultralytics' column stems
 _TASK_SUFFIX = ("(M)", "(P)", "(B)")  # a task's own metric first: masks, keypoints, then boxes (detect, obb)
 
@@ -45,6 +46,23 @@ class RunResult:
     resumed_from: int = 0
     curve: list[float] = field(default_factory=list)  # the selected metric per epoch
     convergence: str = ""  # set by the summary (convergence.classify), which compares the run with its siblings
+    host: str = ""  # where and how it trained (for a reused run: as recorded when it was trained)
+    device: str = ""
+    threads: int = 0  # torch threads set for it; 0: left as the process had them
+    started: str = ""
+    ended: str = ""
+    backend: str = ""  # local (in the compare process), process (one process per run, jobs>1) or ray
+    attempts: int = 0  # training attempts, the last included (> 1: it was retried or resumed after a kill)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one run trains: its device ("" leaves train's device= as it is), torch threads (0: unchanged) and the
+    backend that started it."""
+
+    device: str
+    threads: int
+    backend: str
 
 
 def _column(header: list[str], stem: str) -> str:
@@ -74,11 +92,17 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     }
 
 
-def _finished(last: Path) -> tuple[bool, int]:
-    """(whether the run that wrote `last` finished, the last epoch it completed)."""
+def _finished(last: Path) -> tuple[bool, int] | None:
+    """(whether the run that wrote `last` finished, the last epoch it completed); None when `last` cannot be read (a
+    process killed while Ultralytics wrote it leaves a truncated file)."""
+    import pickle
+
     import torch
 
-    ckpt = torch.load(last, map_location="cpu", weights_only=False)  # our own run's file
+    try:
+        ckpt = torch.load(last, map_location="cpu", weights_only=False)  # our own run's file
+    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError):
+        return None
     epoch = ckpt.get("epoch", -1)
     return epoch == -1, epoch + 1
 
@@ -93,51 +117,128 @@ def _aside(run_dir: Path) -> Path:
     return target
 
 
-def train_run(variant: Variant, seed: int, project: Path, data: str, train: dict, metric: str) -> RunResult:
-    """Train (or reuse, or resume) `variant` at `seed` in project/<variant>/seed<seed>; return its scores."""
+def _plan(run_dir: Path) -> tuple[str, int]:
+    """(status, epochs done) of a run without a record: reused (finished, unscored), resumed (from last.pt), restarted
+    (its folder held no readable checkpoint and was moved aside) or trained (new)."""
+    last = run_dir / "weights" / "last.pt"
+    state = _finished(last) if last.is_file() else None
+    if state is not None:
+        done, epochs = state
+        return ("reused" if done else "resumed"), epochs
+    if run_dir.exists():  # no checkpoint, or a truncated one: start again, the old folder kept beside
+        _aside(run_dir)
+        return "restarted", 0
+    return "trained", 0
+
+
+def _count_attempt(run_dir: Path) -> int:
+    """Count one more training attempt of this run (in `<variant>/seed<k>.attempts`, beside the run folder, so that a
+    folder moved aside keeps none of it); returns the count."""
+    file = run_dir.with_name(f"{run_dir.name}.attempts")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    n = int(file.read_text()) + 1 if file.is_file() else 1
+    file.write_text(str(n))
+    return n
+
+
+def _log_to(file: Path) -> None:
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to the end of `file`."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def train_run(
+    variant: Variant,
+    seed: int,
+    project: Path,
+    data: str,
+    train: dict,
+    metric: str,
+    placement: Placement | None = None,
+    log: bool = False,
+) -> RunResult:
+    """Train (or reuse, or resume) `variant` at `seed` in project/<variant>/seed<seed>; return its scores.
+
+    `placement` says where it trains (device, torch threads, backend), recorded with the result; `log=True` sends
+    this process's output to the run's `train.log` (for a process of its own).
+    """
+    import socket
+
     from ultralytics import YOLO
 
+    placement = placement or Placement(str(train.get("device", "")), 0, "local")
     run_dir = project / variant.name / f"seed{seed}"
     record = run_dir / RUN_FILE
     if record.is_file():
         saved = json.loads(record.read_text())
         rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
-        result = RunResult(**{**saved["result"], **rescored, "status": "reused"})
+        known = {f.name for f in fields(RunResult)}
+        values = {**saved["result"], **rescored, "status": "reused"}
+        result = RunResult(**{k: v for k, v in values.items() if k in known})
         if rescored:
             record.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
         return result
-    status, resumed_from = "trained", 0
-    last = run_dir / "weights" / "last.pt"
-    t0 = time.perf_counter()
-    if last.is_file():
-        done, resumed_from = _finished(last)
-        status = "reused" if done else "resumed"
-        if not done:
-            YOLO(last).train(resume=True)
-    else:
-        if run_dir.exists():
-            _aside(run_dir)
-            status = "restarted"
+    status, epochs = _plan(run_dir)
+    attempts = _count_attempt(run_dir) if status != "reused" else 0
+    if log:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _log_to(run_dir / LOG_FILE)
+    if placement.threads:
+        import torch
+
+        torch.set_num_threads(placement.threads)
+    where = {"device": placement.device} if placement.device else {}
+    started, t0 = _now(), time.perf_counter()
+    if status == "resumed":
+        YOLO(run_dir / "weights" / "last.pt").train(resume=True, **where)
+    elif status != "reused":
         YOLO(variant.model).train(
             data=data,
             seed=seed,
             deterministic=True,
             project=str(project / variant.name),
             name=f"seed{seed}",
-            exist_ok=False,
-            **train,
+            exist_ok=True,  # the folder is new, or holds only this attempt's train.log: _plan moved any other aside
+            **{**train, **where},
         )
-    train_s = time.perf_counter() - t0
-    if status == "reused":  # finished before its scores were recorded: the time is unknown
-        train_s = float("nan")
+    train_s = time.perf_counter() - t0 if status != "reused" else float("nan")  # reused: finished before, unknown
     result = RunResult(
         variant.name,
         seed,
         status,
         save_dir=str(run_dir),
         train_s=train_s,
-        resumed_from=resumed_from if status == "resumed" else 0,
+        resumed_from=epochs if status == "resumed" else 0,
+        host=socket.gethostname(),
+        device=_device_record(placement.device),
+        threads=placement.threads,
+        started=started,
+        ended=_now(),
+        backend=placement.backend,
+        attempts=attempts,
         **read_scores(run_dir / "results.csv", metric),
     )
     record.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
     return result
+
+
+def _device_record(device: str) -> str:
+    """The device as recorded: with the GPUs CUDA_VISIBLE_DEVICES maps it to, when set (Ray sets it per task)."""
+    import os
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return f"{device} (CUDA_VISIBLE_DEVICES={visible})" if visible and device not in {"", "cpu"} else device
+
+
+def _now() -> str:
+    """The time now, ISO 8601 with the UTC offset, to the microsecond."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat()

@@ -1,0 +1,37 @@
+"""How parallel runs are placed: device lists parsed as Ultralytics takes them, each starting run on the least-loaded
+GPU (jobs=8 on 4 GPUs: 2 each), and the progress line's counts and estimate."""
+
+import pytest
+
+from yolo_dsconv.compare.runs import RunResult
+from yolo_dsconv.compare.scheduler import Progress, Slots, split_devices
+
+
+@pytest.mark.parametrize(
+    ("device", "gpus"),
+    [("0,1,2,3", ["0", "1", "2", "3"]), ([0, 1], ["0", "1"]), (0, ["0"]), ("cpu", []), (None, []), ("", [])],
+)
+def test_device_lists(device, gpus):
+    assert split_devices(device) == gpus
+
+
+def test_runs_spread_evenly_over_the_gpus_and_slots_are_given_back():
+    slots = Slots(["0", "1", "2", "3"])
+    taken = [slots.take() for _ in range(8)]
+    assert taken == ["0", "1", "2", "3", "0", "1", "2", "3"]  # jobs=8 on 4 GPUs: two runs each
+    slots.give("2")
+    assert slots.take() == "2"  # the freed GPU is the least loaded
+    assert Slots([]).take() == "cpu"
+
+
+def test_progress_line_counts_and_estimates_from_this_calls_pace(monkeypatch):
+    clock = iter([0.0, 120.0])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    p = Progress(total=8, jobs=2, key="map50_95")
+    p.running = 2
+    for seed, score in ((0, 0.5), (1, 0.7)):
+        p.done.append(RunResult("stock", seed, "trained", 3, 3, 0.9, score, 60.0, ""))
+        p.trained_s.append(60.0)
+    line = p.line()
+    # 120 s for 2 trained runs; 2 running and 4 queued left: 120 * 6 / 2 = 360 s
+    assert line == "compare: 2/8 done, 2 running, 4 queued, 2m00s elapsed, ~6m00s left; stock 0.600 (n=2)"

@@ -1,0 +1,244 @@
+"""Running a comparison's runs: in this process one after another (jobs=1), in N processes at a time (jobs=N), or as
+Ray tasks (backend=ray).
+
+Order is the seed-major plan (every variant at seed 0, then at seed 1, ...), so a cut-short comparison has every
+variant at the first seeds. With jobs>1 or Ray each run trains in a process of its own (`worker.py`) with its output
+in its `train.log`, and the terminal shows one progress line instead: runs done / running / queued, elapsed time,
+the time left estimated from the runs finished in this call, and each variant's running mean.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .runs import RunResult, train_run
+from .variants import Variant
+
+__all__ = ("BACKENDS", "RETRIES", "Progress", "Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
+
+BACKENDS = ("local", "ray")
+RETRIES = 2  # a run whose process dies is tried this many more times (resumed from last.pt, or restarted)
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def cache_labels(data_yaml: str, task: str | None, imgsz: int) -> None:
+    """Build the dataset's labels.cache for both splits once, before runs in parallel would race to write it
+    (Ultralytics issue 21126). `task` None: the data YAML's own (a detect dataset unless it says otherwise)."""
+    from ultralytics.cfg import get_cfg
+    from ultralytics.data import build_yolo_dataset
+    from ultralytics.data.utils import check_det_dataset
+
+    data = check_det_dataset(data_yaml)
+    cfg = get_cfg(overrides={"task": task or data.get("task", "detect"), "imgsz": imgsz})
+    for split in ("train", "val"):
+        if data.get(split):
+            build_yolo_dataset(cfg, data[split], 1, data, mode="val")
+
+
+def split_devices(device: Any) -> list[str]:
+    """The GPUs of a device= value ("0,1", [0, 1], 0) as strings; [] for the CPU or Ultralytics' own choice."""
+    if device is None or (isinstance(device, str) and device.strip().lower() in {"", "cpu", "mps"}):
+        return []
+    items = device if isinstance(device, (list, tuple)) else str(device).split(",")
+    return [str(d).strip() for d in items if str(d).strip() not in {"", "cpu"}]
+
+
+class Slots:
+    """Hands each starting run the GPU with the fewest runs on it (or the CPU), and takes it back when it ends."""
+
+    def __init__(self, gpus: list[str]):
+        self.load = dict.fromkeys(gpus, 0)
+        self.lock = threading.Lock()
+
+    def take(self) -> str:
+        if not self.load:
+            return "cpu"
+        with self.lock:
+            gpu = min(self.load, key=self.load.__getitem__)  # first of the least loaded: spreads evenly, in order
+            self.load[gpu] += 1
+            return gpu
+
+    def give(self, gpu: str) -> None:
+        if gpu in self.load:
+            with self.lock:
+                self.load[gpu] -= 1
+
+
+@dataclass
+class Progress:
+    """The one line a parallel comparison shows: done / running / queued, elapsed, time left, running means."""
+
+    total: int
+    jobs: int
+    key: str
+    started: float = 0.0
+    running: int = 0
+    done: list[RunResult] | None = None
+    trained_s: list[float] | None = None
+
+    def __post_init__(self):
+        self.started, self.done, self.trained_s = time.monotonic(), [], []
+        self.tty = sys.stdout.isatty()
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        queued = self.total - len(self.done) - self.running
+        trained = len(self.trained_s)
+        left = _clock(elapsed * (queued + self.running) / trained) if trained else "?"  # at this call's pace
+        means: dict[str, list[float]] = {}
+        for r in self.done:
+            means.setdefault(r.variant, []).append(getattr(r, self.key))
+        mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
+        return (
+            f"compare: {len(self.done)}/{self.total} done, {self.running} running, {queued} queued, "
+            f"{_clock(elapsed)} elapsed, ~{left} left" + (f"; {mean_text}" if mean_text else "")
+        )
+
+    def show(self) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K" + self.line())
+        else:
+            sys.stdout.write(self.line() + "\n")
+        sys.stdout.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            sys.stdout.write("\n")
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def _from_record(record: dict[str, Any]) -> RunResult:
+    known = {f.name for f in fields(RunResult)}
+    return RunResult(**{k: v for k, v in record["result"].items() if k in known})
+
+
+def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: str, device: str, threads: int,
+          backend: str) -> dict[str, Any]:  # fmt: skip
+    return {
+        "variant": v.name, "model": v.model, "seed": seed, "project": str(project), "data": data,
+        "train": {k: val for k, val in train.items() if k != "device"}, "metric": metric, "device": device,
+        "threads": threads, "backend": backend,
+    }  # fmt: skip
+
+
+def _finished_record(v: Variant, seed: int, project: Path) -> Path | None:
+    record = project / v.name / f"seed{seed}" / "compare_run.json"
+    return record if record.is_file() else None
+
+
+def run_all(
+    plan: Sequence[tuple[Variant, int]],
+    project: Path,
+    data: str,
+    train: dict,
+    metric: str,
+    jobs: int = 1,
+    backend: str = "local",
+    threads: int | None = None,
+    address: str | None = None,
+    log: Callable[[str], None] = print,
+) -> list[RunResult]:
+    """Train (or reuse) every (variant, seed) of `plan`; results in plan order.
+
+    Args:
+        plan: the runs, in the order they start.
+        project, data, train, metric: as `compare` passes them.
+        jobs: runs at a time (local backend); 1 trains in this process, with Ultralytics' output on the terminal.
+        backend: local, or ray (Ray tasks; `address` joins a cluster, None starts a local instance).
+        threads: torch threads per run; None: the cores divided by jobs (local) or 1 per CPU the task asks (Ray).
+        log: where lines about runs go (LOGGER.info in compare).
+    """
+    key = metric.replace("-", "_")
+    if backend == "local" and jobs == 1:
+        out = []
+        for v, seed in plan:
+            r = train_run(v, seed, project, data, train, metric)
+            log(f"compare: {v.name} seed {seed}: {r.status}, {metric} {getattr(r, key):.3f}")
+            out.append(r)
+        return out
+    gpus = split_devices(train.get("device"))
+    if backend == "ray":
+        from .ray_backend import run_on_ray
+
+        per_run = threads or 1
+        done = {i: train_run(v, s, project, data, train, metric) for i, (v, s) in enumerate(plan)
+                if _finished_record(v, s, project)}  # fmt: skip
+        todo = [i for i in range(len(plan)) if i not in done]
+        device = "0" if gpus else "cpu"  # Ray gives a GPU task its GPU as CUDA_VISIBLE_DEVICES, so it is cuda:0
+        specs = [_spec(*plan[i], project, data, train, metric, device, per_run, "ray") for i in todo]
+        log(f"compare: {len(specs)} runs as Ray tasks ({'1 GPU' if gpus else f'{per_run} CPU(s)'} each), "
+            f"{len(done)} finished before; each run's output: <variant>/seed<k>/train.log")  # fmt: skip
+        records = run_on_ray(specs, bool(gpus), Progress(len(specs), jobs, key))
+        done.update({i: _from_record(r) for i, r in zip(todo, records)})
+        return [done[i] for i in range(len(plan))]
+    per_run = threads or max(1, cpu_cores() // jobs)
+    where = f"{len(gpus)} GPU(s) {','.join(gpus)}" if gpus else f"{per_run} CPU thread(s) each"
+    log(f"compare: {len(plan)} runs, {jobs} at a time, {where}; each run's output: <variant>/seed<k>/train.log")
+    return _run_local(plan, project, data, train, metric, jobs, per_run, Slots(gpus), key)
+
+
+def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, key: str) -> list[RunResult]:
+    from .worker import RunFailed, attempt
+
+    progress = Progress(len(plan), jobs, key)
+
+    def one(v: Variant, seed: int) -> RunResult:
+        record = _finished_record(v, seed, project)
+        if record is not None:  # read in this process: a finished run starts no process
+            return train_run(v, seed, project, data, train, metric)
+        device = slots.take()
+        try:
+            for tries in range(RETRIES + 1):
+                try:
+                    spec = _spec(v, seed, project, data, train, metric, device, per_run, "process")
+                    return _from_record(attempt(spec))
+                except RunFailed:
+                    if tries == RETRIES:
+                        raise
+        finally:
+            slots.give(device)
+        raise AssertionError("unreachable")
+
+    results: dict[int, RunResult] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = {}
+        queue = list(enumerate(plan))
+        while queue or pending:
+            started = bool(queue) and len(pending) < jobs
+            while queue and len(pending) < jobs:
+                i, (v, seed) = queue.pop(0)
+                pending[pool.submit(one, v, seed)] = i
+                progress.running = len(pending)
+            if started:
+                progress.show()
+            finished, _ = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
+            if not finished and not progress.tty:
+                continue  # a log file gets a line per change; a terminal's line also ticks the clock
+            for f in finished:
+                i = pending.pop(f)
+                r = f.result()  # a run that failed RETRIES + 1 times stops the comparison (its log is named)
+                results[i] = r
+                progress.done.append(r)
+                if r.status != "reused":
+                    progress.trained_s.append(r.train_s)
+            progress.running = len(pending)
+            progress.show()
+    progress.finish()
+    return [results[i] for i in range(len(plan))]
