@@ -8,12 +8,13 @@ gives intervals.
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ("DEMO_MODELS", "DemoResult", "offline_font", "run_demo")
+from .offline import offline_font
+
+__all__ = ("DEMO_MODELS", "DemoResult", "run_demo")
 
 # The pair each task trains by default: Ultralytics has no yolov5 segment, pose or obb configs.
 DEMO_MODELS = {
@@ -37,21 +38,6 @@ class DemoResult:
     map50: float
     map50_95: float
     save_dir: str
-
-
-def offline_font() -> None:
-    """Offline only: give Ultralytics a local Arial.ttf (matplotlib's DejaVuSans), so plotting does not fetch it."""
-    from ultralytics.utils import USER_CONFIG_DIR, is_online
-
-    target = Path(USER_CONFIG_DIR) / "Arial.ttf"
-    if target.exists() or is_online():
-        return
-    import matplotlib
-
-    source = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    if source.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
 
 
 def run_demo(

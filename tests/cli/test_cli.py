@@ -30,6 +30,8 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "modle=x.yaml"], "unknown key 'modle'; valid keys: imgsz, model, stock"),
         (["info", "model"], "argument 'model' is not key=value"),
         (["info", "imgsz=100"], "imgsz=100 is invalid"),
+        (["info", "model=nosuch-model.yaml"], "info: model='nosuch-model.yaml' is neither an existing file nor a YAML"),
+        (["info", "model=nosuch.pt"], "info: model=nosuch.pt is not a file, expected a checkpoint or a model YAML"),
         (
             ["frobnicate"],
             "unknown command 'frobnicate'; valid commands: info, compare, report, demo, graft, erf, dataset, bench",
@@ -45,7 +47,8 @@ def test_info_prints_layer_table_and_costs_against_stock():
 def test_bad_command_lines_exit_2_with_a_clear_message(argv, word, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
-    assert word in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert word in err and len(err.strip().splitlines()) == 1  # one line, no traceback
     assert list(tmp_path.iterdir()) == []  # refused before anything was written (compare's project folder)
 
 
@@ -67,7 +70,7 @@ socket.getaddrinfo = socket.create_connection = _refuse
 
 def test_demo_trains_both_models_offline_and_prints_the_table(tmp_path):
     # A fresh config dir without the font the suite pre-seeds, and every network call refused and logged: the demo
-    # itself must provide the font (demo.offline_font) and download nothing.
+    # itself must provide the font (offline.offline_font) and download nothing.
     guard, config, log = tmp_path / "guard", tmp_path / "config", tmp_path / "network.log"
     guard.mkdir()
     (guard / "sitecustomize.py").write_text(NETWORK_GUARD)
@@ -98,6 +101,7 @@ def test_demo_trains_both_models_offline_and_prints_the_table(tmp_path):
         ("erf", "sample=4", "samples=200"),
         ("demo", "epoch=3", "epochs=30"),
         ("compare", "seed=3", "seeds=3"),
+        ("compare", "varients=stock", "variants=stock,dsconv,sparse,control"),  # as one types it, not a tuple
         ("dataset", "n_trian=4", "n_train=96"),
         ("bench", "thread=1", "threads=2"),
     ],
@@ -127,3 +131,11 @@ def test_command_keys_are_the_signature_defaults():
     assert defaults_of(run_demo, exclude=("verbose",))["epochs"] == 30
     assert defaults_of(graft_file)["model"] is REQUIRED and defaults_of(graft_file)["after"] == "SPPF"
     assert defaults_of(generate_shapes_dataset)["n_train"] == 96
+
+
+def test_graft_to_another_name_builds_at_the_scale_asked_for_without_a_warning(tmp_path):
+    # The check build used out='s name, which carries no scale: Ultralytics warned "no model scale passed" after the
+    # user asked for yolov8s; it now builds under the input's name, at its scale.
+    proc = run_cmd(["yolo-dsconv", "graft", "model=yolov8s.yaml", f"out={tmp_path / 'x.yaml'}"], cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert "no model scale passed" not in out and (tmp_path / "x.yaml").is_file()

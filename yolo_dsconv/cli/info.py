@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 from ..table import format_table
-from .args import check_imgsz, defaults_of, parse_kv
+from .args import CLIError, check_imgsz, defaults_of, parse_kv
+
+
+def _check_exists(model: str) -> None:
+    """CLIError, in one line, for a model YAML or checkpoint that `yolo` would not find."""
+    from pathlib import Path
+
+    from ..yaml_tools.graft import GraftError, resolve_model_yaml
+
+    if model.endswith(".pt"):
+        if not Path(model).is_file():
+            raise CLIError(f"yolo-dsconv info: model={model} is not a file, expected a checkpoint or a model YAML")
+        return
+    try:
+        resolve_model_yaml(model)
+    except GraftError as e:
+        raise CLIError(f"yolo-dsconv info: {str(e).removeprefix('graft: ')}") from None
 
 
 def info(model: str = "yolov5s-dsconv.yaml", imgsz: int = 640, stock: str | None = None) -> int:
@@ -15,6 +31,7 @@ def info(model: str = "yolov5s-dsconv.yaml", imgsz: int = 640, stock: str | None
     from ..profile.info import describe_expandconv, model_costs
 
     model = str(model)  # shipped YAMLs resolve by bare name (integration.py, patch 4)
+    _check_exists(model)
     built = YOLO(model, verbose=True).model.eval()  # the task's own model class (segment, pose, obb, ...)
     stock = stock or stock_counterpart(model)
     entries = [(model, built)]

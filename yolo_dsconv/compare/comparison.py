@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..data import TASKS, generate_shapes_dataset
-from ..demo import offline_font
+from ..offline import offline_font
 from .report import format_summary, plot, write_csv, write_json, write_markdown
 from .runs import METRICS, RunResult
 from .scheduler import BACKENDS, cache_labels, cpu_cores, run_all, split_devices

@@ -290,15 +290,22 @@ def graft_file(
     if out.exists() and not overwrite:
         raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
     result = graft_text(src.read_text(), after, module, args, stack, src.name)
-    if check:
-        _check_builds(result.text, out.name, result.data.get("scales"))
+    if check:  # built under the input's name, so Ultralytics reads its scale and task from it, not from out=
+        _check_builds(result.text, f"{base}-dsconv.yaml", result.data.get("scales"), _scale_of(Path(str(model)).name))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.text)
     return out, result
 
 
-def _check_builds(text: str, name: str, scales: dict | None) -> None:
-    """Build the grafted YAML once, at its first scale, as `yolo train model=<name>` would.
+def _scale_of(name: str) -> str:
+    """The scale letter a model name selects ('' for none), as Ultralytics reads it."""
+    from ultralytics.nn.tasks import guess_model_scale
+
+    return guess_model_scale(name) or ""
+
+
+def _check_builds(text: str, name: str, scales: dict | None, scale: str = "") -> None:
+    """Build the grafted YAML once, at `scale` (default: its first), as `yolo train model=<name>` would.
 
     The text goes through Ultralytics' own path, as `yolo`'s entrypoint takes it: `RTDETR(file)` for an rtdetr
     name, else `YOLO(file)`, which picks the model class from the file name (World, YOLOE) and the task (detect,
@@ -308,7 +315,7 @@ def _check_builds(text: str, name: str, scales: dict | None) -> None:
 
     from ultralytics import RTDETR, YOLO
 
-    file_name = scaled_name(name, next(iter(scales))) if scales else name
+    file_name = scaled_name(name, scale if scale in (scales or {}) else next(iter(scales))) if scales else name
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / file_name
         path.write_text(text)
