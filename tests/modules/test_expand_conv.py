@@ -161,3 +161,12 @@ def test_argument_errors_in_full(args, kwargs, message):
 def test_a_hidden_width_of_one_is_allowed():
     m = ExpandConv(2, 4, e=0.5)
     assert m.c_ == 1 and m(torch.randn(1, 2, 5, 5)).shape == (1, 4, 5, 5)
+
+
+@pytest.mark.parametrize(("c1", "c2"), [(64, 32), (3, 128), (512, 512)])
+def test_channels_are_exposed_as_in_and_out_channels(c1, c2):
+    # as timm's SeparableConv2d exposes them: callers never reach into cv1.dw.conv / cv2.pw.conv
+    for module in (ExpandConv(c1, c2), DSConv(c1, c2, 3)):
+        assert (module.in_channels, module.out_channels) == (c1, c2)
+        y = module(torch.zeros(1, c1, 5, 5))
+        assert y.shape[1] == module.out_channels

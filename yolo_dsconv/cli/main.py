@@ -23,8 +23,12 @@ Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for when t
   train | val | predict | export | track | benchmark, optionally after a task: detect | segment | pose | obb
 """
 
-PASSTHROUGH = ("train", "val", "predict", "export", "track", "benchmark")
-TASKS = ("detect", "segment", "pose", "obb", "classify")  # `yolo TASK MODE ...`
+
+def _ultralytics_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Ultralytics' own MODES and TASKS (`yolo [TASK] MODE ...`), as the installed release has them."""
+    from ultralytics.cfg import MODES, TASKS
+
+    return tuple(MODES), tuple(TASKS)
 
 
 def _commands() -> dict:
@@ -50,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     try:
-        if command in PASSTHROUGH or command in TASKS:
+        commands = _commands()
+        modes, tasks = _ultralytics_words() if command not in commands else ((), ())
+        if command in modes or command in tasks:
             from .passthrough import run as passthrough
 
             return passthrough(command, rest)
@@ -60,9 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"yolo-dsconv {__version__}, ultralytics {ultralytics_version()} (supported {SUPPORTED_ULTRALYTICS})")
             return 0
-        commands = _commands()
         if command not in commands:
-            valid = ", ".join([*commands, "version", *PASSTHROUGH])
+            valid = ", ".join([*commands, "version", *modes])
             raise CLIError(f"yolo-dsconv: unknown command {command!r}; valid commands: {valid}")
         import yolo_dsconv  # noqa: F401  (registers the modules)
 

@@ -12,9 +12,11 @@ Any other entry is a model YAML path, taken as it is.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..modules import ExpandConv
 from ..paths import scaled_name, unscaled_name
 from ..yaml_tools.graft import GraftError, graft_text, resolve_model_yaml
 from ..yaml_tools.transfer import INSERTED_KEY
@@ -95,11 +97,13 @@ def _grafted(name: str, text: str, source: str, scale: str) -> str:
     if name == "dsconv":
         return dsconv.text
     c2 = (dsconv.data["backbone"] + dsconv.data["head"])[dsconv.index][3][0]  # the anchor's width, as graft gives it
-    if name == "sparse":
-        return graft_text(text, args=[c2, [5, 7, 9], None, 0.5, False], source=source).text
+    if name == "sparse":  # ExpandConv's own defaults, but dense=False
+        defaults = inspect.signature(ExpandConv).parameters
+        k, d, e = (defaults[p].default for p in ("k", "d", "e"))
+        return graft_text(text, args=[c2, list(k), d, e, False], source=source).text
     layer = _expandconv_layer(dsconv.data, dsconv.index, scale)
-    out = layer.cv2.pw.conv.out_channels
-    c_, _ = control_hidden(layer.cv1.dw.conv.in_channels, out, sum(p.numel() for p in layer.parameters()))
+    out = layer.out_channels
+    c_, _ = control_hidden(layer.in_channels, out, sum(p.numel() for p in layer.parameters()))
     return graft_text(
         text, module="C2f", args=[c2, False, 1, round((c_ + 0.5) / out, 6)], stack=True, source=source
     ).text

@@ -64,6 +64,16 @@ class DSConv(nn.Module):
         self.dw = DepthwiseConv(c1, k, s, d, act)
         self.pw = Conv(c1, c2, 1, 1, act=act)
 
+    @property
+    def in_channels(self) -> int:
+        """c1, as timm's SeparableConv2d names it."""
+        return self.dw.conv.in_channels
+
+    @property
+    def out_channels(self) -> int:
+        """c2."""
+        return self.pw.conv.out_channels
+
     def forward(self, x):
         """Apply the depthwise then the pointwise stage."""
         return self.pw(self.dw(x))

@@ -67,6 +67,16 @@ class ExpandConv(nn.Module):
         self.cv2 = DSConv(c_ * (len(ks) + 1), c2, 1)
 
     @property
+    def in_channels(self) -> int:
+        """c1."""
+        return self.cv1.in_channels
+
+    @property
+    def out_channels(self) -> int:
+        """c2."""
+        return self.cv2.out_channels
+
+    @property
     def receptive_fields(self) -> tuple[int, ...]:
         """Receptive-field side of each branch, in input pixels of this module."""
         return tuple(branch_receptive_field(ki, di, self.dense) for ki, di in zip(self.k, self.d))

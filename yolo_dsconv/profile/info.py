@@ -27,9 +27,9 @@ def describe_expandconv(model: nn.Module) -> list[dict]:
                 {
                     "layer": getattr(layer, "i", "-"),
                     "from": getattr(layer, "f", "-"),
-                    "c1": layer.cv1.dw.conv.in_channels,
+                    "c1": layer.in_channels,
                     "c_": layer.c_,
-                    "c2": layer.cv2.pw.conv.out_channels,
+                    "c2": layer.out_channels,
                     "k": layer.k,
                     "d": layer.d,
                     "dense": layer.dense,
