@@ -81,8 +81,9 @@ def test_ray_local_instance_reproduces_jobs_1(reference, tmp_path):
     assert "compare: 4 runs as Ray tasks (1 CPU(s) each)" in out and "4/4 done" in out
 
 
-def _worker_pids(variant: str, seed: int) -> list[int]:
-    """The training processes (`python -m yolo_dsconv.compare.worker`) of one run."""
+def _worker_pids(project: Path, variant: str, seed: int) -> list[int]:
+    """The training processes (`python -m yolo_dsconv.compare.worker`) of one run of `project` (never another
+    comparison's that happens to run on the machine)."""
     pids = []
     for proc in Path("/proc").iterdir():
         try:
@@ -91,7 +92,7 @@ def _worker_pids(variant: str, seed: int) -> list[int]:
             continue
         if b"yolo_dsconv.compare.worker" in cmd:
             spec = json.loads(cmd[-1] or cmd[-2])
-            if (spec["variant"], spec["seed"]) == (variant, seed):
+            if (spec["project"], spec["variant"], spec["seed"]) == (str(project.resolve()), variant, seed):
                 pids.append(int(proc.name))
     return pids
 
@@ -105,7 +106,7 @@ def _kill_when_checkpointed(project: Path, variant: str, seed: int, parent: bool
     last = project / variant / f"seed{seed}" / "weights" / "last.pt"
     deadline = time.time() + 300
     while time.time() < deadline and not killed:
-        pids = _worker_pids(variant, seed)
+        pids = _worker_pids(project, variant, seed)
         if pids and last.exists():
             target = _parent(pids[0]) if parent else pids[0]
             os.kill(target, signal.SIGKILL)

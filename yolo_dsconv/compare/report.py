@@ -185,7 +185,7 @@ def notes(s: Summary) -> list[str]:
             f"{counts[NO_TAKEOFF]} of {len(runs)} runs did not take off (a flat curve whose best is below "
             f"{TAKEOFF:g}× the median best of all runs): {low}"
         )
-    if any(_starred(s, r) for r in s.rows[1:]):
+    if any(_starred(s, r) and r.vs[key].verdict != NO_INTERVAL for r in s.rows[1:]):  # a star was printed
         out.append("(*) the variant or the reference has runs that did not converge")
     looks = f", each of {s.looks} planned looks at alpha/{s.looks} (Bonferroni)" if s.looks > 1 else ""
     out.append(
