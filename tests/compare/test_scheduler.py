@@ -30,8 +30,7 @@ def test_progress_line_counts_and_estimates_from_this_calls_pace(monkeypatch):
     p = Progress(total=8, jobs=2, key="map50_95")
     p.running = 2
     for seed, score in ((0, 0.5), (1, 0.7)):
-        p.done.append(RunResult("stock", seed, "trained", 3, 3, 0.9, score, 60.0, ""))
-        p.trained_s.append(60.0)
+        p.add(RunResult("stock", seed, "trained", 3, 3, 0.9, score, 60.0, ""))
     line = p.line()
     # 120 s for 2 trained runs; 2 running and 4 queued left: 120 * 6 / 2 = 360 s
     assert line == "compare: 2/8 done, 2 running, 4 queued, 2m00s elapsed, ~6m00s left; stock 0.600 (n=2)"

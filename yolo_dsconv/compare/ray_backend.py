@@ -122,7 +122,7 @@ def _attempt(spec: dict[str, Any]) -> dict[str, Any]:
 def run_on_ray(specs: list[dict[str, Any]], gpus: bool, progress: Progress) -> list[dict]:
     """Run every spec as a Ray task (in order of submission) on the connected cluster; their records, in the order of
     `specs`."""
-    from .scheduler import _from_record
+    from .runs import RunResult
 
     ray = _ray()
     per_task = max(1, specs[0]["threads"]) if specs else 1
@@ -145,10 +145,7 @@ def run_on_ray(specs: list[dict[str, Any]], gpus: bool, progress: Progress) -> l
                 out[index[ref]] = record = ray.get(ref)
             except ray.exceptions.RayTaskError as e:  # out of retries: the run's own error, without Ray's wrapping
                 raise (e.cause if isinstance(e.cause, Exception) else e) from None
-            result = _from_record(record)
-            progress.done.append(result)
-            if result.status != "reused":
-                progress.trained_s.append(result.train_s)
+            progress.add(RunResult.from_dict(record["result"]))
         progress.running = min(len(pending), progress.jobs)
         progress.show()
     progress.finish()

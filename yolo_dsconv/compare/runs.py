@@ -18,7 +18,7 @@ from typing import Any
 
 from .variants import Variant
 
-__all__ = ("LOG_FILE", "METRICS", "RUN_FILE", "Placement", "RunResult", "read_scores", "train_run")
+__all__ = ("LOG_FILE", "METRICS", "RUN_FILE", "Placement", "RunResult", "read_scores", "run_folder", "train_run")
 
 RUN_FILE = "compare_run.json"
 LOG_FILE = "train.log"  # a run trained in a process of its own writes its whole output here
@@ -53,6 +53,17 @@ class RunResult:
     ended: str = ""
     backend: str = ""  # local (in the compare process), process (one process per run, jobs>1) or ray
     attempts: int = 0  # training attempts, the last included (> 1: it was retried or resumed after a kill)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunResult:
+        """A RunResult from a recorded dict (compare_run.json, compare.json), ignoring keys it does not have."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def run_folder(project: Path, variant: str, seed: int) -> Path:
+    """Where a run of a comparison lives: project/<variant>/seed<k>."""
+    return project / variant / f"seed{seed}"
 
 
 @dataclass(frozen=True)
@@ -174,14 +185,12 @@ def train_run(
     from ultralytics import YOLO
 
     placement = placement or Placement(str(train.get("device", "")), 0, "local")
-    run_dir = project / variant.name / f"seed{seed}"
+    run_dir = run_folder(project, variant.name, seed)
     record = run_dir / RUN_FILE
     if record.is_file():
         saved = json.loads(record.read_text())
         rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
-        known = {f.name for f in fields(RunResult)}
-        values = {**saved["result"], **rescored, "status": "reused"}
-        result = RunResult(**{k: v for k, v in values.items() if k in known})
+        result = RunResult.from_dict({**saved["result"], **rescored, "status": "reused"})
         if rescored:
             record.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
         return result
@@ -204,7 +213,7 @@ def train_run(
             seed=seed,
             deterministic=True,
             project=str(project / variant.name),
-            name=f"seed{seed}",
+            name=run_dir.name,
             exist_ok=True,  # the folder is new, or holds only this attempt's train.log: _plan moved any other aside
             **{**train, **where},
         )

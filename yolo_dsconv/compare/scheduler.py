@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .runs import RunResult, train_run
+from .runs import RUN_FILE, RunResult, run_folder, train_run
 from .variants import Variant
 
 __all__ = ("BACKENDS", "RETRIES", "Progress", "Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
@@ -33,15 +33,15 @@ def cpu_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def cache_labels(data_yaml: str, task: str | None, imgsz: int) -> None:
-    """Build the dataset's labels.cache for both splits once, before runs in parallel would race to write it
-    (Ultralytics issue 21126). `task` None: the data YAML's own (a detect dataset unless it says otherwise)."""
+def cache_labels(data_yaml: str, task: str, imgsz: int) -> None:
+    """Build the dataset's labels.cache for both splits once, with the runs' task (its labels: boxes, masks,
+    keypoints), before runs in parallel would race to write it (Ultralytics issue 21126)."""
     from ultralytics.cfg import get_cfg
     from ultralytics.data import build_yolo_dataset
     from ultralytics.data.utils import check_det_dataset
 
     data = check_det_dataset(data_yaml)
-    cfg = get_cfg(overrides={"task": task or data.get("task", "detect"), "imgsz": imgsz})
+    cfg = get_cfg(overrides={"task": task, "imgsz": imgsz})
     for split in ("train", "val"):
         if data.get(split):
             build_yolo_dataset(cfg, data[split], 1, data, mode="val")
@@ -83,19 +83,19 @@ class Progress:
     total: int
     jobs: int
     key: str
-    started: float = 0.0
     running: int = 0
-    done: list[RunResult] | None = None
-    trained_s: list[float] | None = None
+    done: list[RunResult] = field(default_factory=list)
+    started: float = field(default_factory=lambda: time.monotonic())  # looked up at each call, as sys.stdout is
+    tty: bool = field(default_factory=lambda: sys.stdout.isatty())
 
-    def __post_init__(self):
-        self.started, self.done, self.trained_s = time.monotonic(), [], []
-        self.tty = sys.stdout.isatty()
+    def add(self, result: RunResult) -> None:
+        """Count a run that ended (trained in this call, or reused)."""
+        self.done.append(result)
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.started
         queued = self.total - len(self.done) - self.running
-        trained = len(self.trained_s)
+        trained = sum(r.status != "reused" for r in self.done)
         left = _clock(elapsed * (queued + self.running) / trained) if trained else "?"  # at this call's pace
         means: dict[str, list[float]] = {}
         for r in self.done:
@@ -124,11 +124,6 @@ def _clock(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
-def _from_record(record: dict[str, Any]) -> RunResult:
-    known = {f.name for f in fields(RunResult)}
-    return RunResult(**{k: v for k, v in record["result"].items() if k in known})
-
-
 def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: str, device: str, threads: int,
           backend: str) -> dict[str, Any]:  # fmt: skip
     return {
@@ -138,9 +133,9 @@ def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: 
     }  # fmt: skip
 
 
-def _finished_record(v: Variant, seed: int, project: Path) -> Path | None:
-    record = project / v.name / f"seed{seed}" / "compare_run.json"
-    return record if record.is_file() else None
+def _finished(v: Variant, seed: int, project: Path) -> bool:
+    """Whether the run has its record (it is reused, read in this process: no process or task is started)."""
+    return (run_folder(project, v.name, seed) / RUN_FILE).is_file()
 
 
 def run_all(
@@ -179,14 +174,14 @@ def run_all(
 
         per_run = threads or 1
         done = {i: train_run(v, s, project, data, train, metric) for i, (v, s) in enumerate(plan)
-                if _finished_record(v, s, project)}  # fmt: skip
+                if _finished(v, s, project)}  # fmt: skip
         todo = [i for i in range(len(plan)) if i not in done]
         device = "0" if gpus else "cpu"  # Ray gives a GPU task its GPU as CUDA_VISIBLE_DEVICES, so it is cuda:0
         specs = [_spec(*plan[i], project, data, train, metric, device, per_run, "ray") for i in todo]
         log(f"compare: {len(specs)} runs as Ray tasks ({'1 GPU' if gpus else f'{per_run} CPU(s)'} each), "
             f"{len(done)} finished before; each run's output: <variant>/seed<k>/train.log")  # fmt: skip
         records = run_on_ray(specs, bool(gpus), Progress(len(specs), jobs, key))
-        done.update({i: _from_record(r) for i, r in zip(todo, records)})
+        done.update({i: RunResult.from_dict(r["result"]) for i, r in zip(todo, records)})
         return [done[i] for i in range(len(plan))]
     per_run = threads or max(1, cpu_cores() // jobs)
     where = f"{len(gpus)} GPU(s) {','.join(gpus)}" if gpus else f"{per_run} CPU thread(s) each"
@@ -200,21 +195,19 @@ def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, 
     progress = Progress(len(plan), jobs, key)
 
     def one(v: Variant, seed: int) -> RunResult:
-        record = _finished_record(v, seed, project)
-        if record is not None:  # read in this process: a finished run starts no process
+        if _finished(v, seed, project):
             return train_run(v, seed, project, data, train, metric)
         device = slots.take()
+        spec = _spec(v, seed, project, data, train, metric, device, per_run, "process")
         try:
-            for tries in range(RETRIES + 1):
+            for _ in range(RETRIES):
                 try:
-                    spec = _spec(v, seed, project, data, train, metric, device, per_run, "process")
-                    return _from_record(attempt(spec))
+                    return RunResult.from_dict(attempt(spec)["result"])
                 except RunFailed:
-                    if tries == RETRIES:
-                        raise
+                    pass  # the next attempt resumes from last.pt, or restarts
+            return RunResult.from_dict(attempt(spec)["result"])  # the last one's failure stops the comparison
         finally:
             slots.give(device)
-        raise AssertionError("unreachable")
 
     results: dict[int, RunResult] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -233,11 +226,8 @@ def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, 
                 continue  # a log file gets a line per change; a terminal's line also ticks the clock
             for f in finished:
                 i = pending.pop(f)
-                r = f.result()  # a run that failed RETRIES + 1 times stops the comparison (its log is named)
-                results[i] = r
-                progress.done.append(r)
-                if r.status != "reused":
-                    progress.trained_s.append(r.train_s)
+                results[i] = f.result()  # a run that failed RETRIES + 1 times stops the comparison (its log is named)
+                progress.add(results[i])
             progress.running = len(pending)
             progress.show()
     progress.finish()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from .convergence import CONVERGED, classify
@@ -149,8 +149,7 @@ def summary_from_json(doc: dict, margin: float | None = None, level: float | Non
     Costs come from the file's summary (GFLOPs at the image size it records, 640 for files that record none).
     """
     config = doc["config"]
-    names = {f.name for f in fields(RunResult)}
-    runs = [RunResult(**{k: v for k, v in r.items() if k in names}) for r in doc["runs"]]
+    runs = [RunResult.from_dict(r) for r in doc["runs"]]
     for r in runs:
         r.map50 = math.nan if r.map50 is None else r.map50
         r.map50_95 = math.nan if r.map50_95 is None else r.map50_95

@@ -42,7 +42,9 @@ def attempt(spec: dict[str, Any]) -> dict[str, Any]:
     """
     import os
 
-    run_dir = Path(spec["project"]) / spec["variant"] / f"seed{spec['seed']}"
+    from .runs import LOG_FILE, RUN_FILE, run_folder
+
+    run_dir = run_folder(Path(spec["project"]), spec["variant"], spec["seed"])
     env = {**os.environ}
     if spec["threads"]:
         env.update(OMP_NUM_THREADS=str(spec["threads"]), MKL_NUM_THREADS=str(spec["threads"]))
@@ -55,11 +57,11 @@ def attempt(spec: dict[str, Any]) -> dict[str, Any]:
         env=env,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
-    record = run_dir / "compare_run.json"
+    record = run_dir / RUN_FILE
     if proc.returncode != 0 or not record.is_file():
         tail = (proc.stderr or "").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         raise RunFailed(
-            f"compare: {spec['variant']} seed {spec['seed']} failed ({tail[0]}); its log: {run_dir / 'train.log'}"
+            f"compare: {spec['variant']} seed {spec['seed']} failed ({tail[0]}); its log: {run_dir / LOG_FILE}"
         )
     return json.loads(record.read_text())
 
