@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all lint ultralytics-tests versions versions-ci mutation bench clean
+.PHONY: install demo info test test-all classic-env lint ultralytics-tests versions versions-ci mutation bench clean
 
 install: $(STAMP)
 
@@ -29,15 +29,26 @@ demo: $(STAMP)  ## main job: stock yolov5n against yolov5n-dsconv, 3 seeds each 
 info: $(STAMP)
 	$(BIN)/yolo-dsconv info model=yolov5s-dsconv.yaml
 
-test: $(STAMP)  ## the test suite (slow end-to-end tests excluded)
-	$(BIN)/python -m pytest -q
+# Classic YOLOv5 (the `yolov5` package) in its own environment on top of .venv: its opencv-python-headless must not
+# enter the dev venv. The requirements are setup.cfg's `classic` extra.
+CLASSIC := .cache/classic
+
+classic-env: $(CLASSIC)/.ready
+
+$(CLASSIC)/.ready: $(STAMP) setup.cfg scripts/overlay.py
+	$(BIN)/python scripts/overlay.py $(CLASSIC) --extra classic
+
+test: $(STAMP) $(CLASSIC)/.ready  ## the test suite (slow end-to-end tests excluded), then the classic YOLOv5 tests in their environment
+	$(BIN)/python -m pytest -q --ignore=tests/classic
+	YOLO_DSCONV_CLASSIC=1 $(CLASSIC)/bin/python -m pytest -q tests/classic
 
 lint: $(STAMP)  ## ruff (configuration in pyproject.toml): lint and formatting, both must be clean
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+test-all: $(STAMP) $(CLASSIC)/.ready
+	$(BIN)/python -m pytest -q -m "slow or not slow" --ignore=tests/classic
+	YOLO_DSCONV_CLASSIC=1 $(CLASSIC)/bin/python -m pytest -q -m "slow or not slow" tests/classic
 
 ultralytics-tests: $(STAMP)  ## Ultralytics' own test suite without and with the plugin; fails on any difference
 	$(BIN)/python scripts/ultralytics_tests.py

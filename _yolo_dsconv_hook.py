@@ -3,12 +3,15 @@
 It costs one tiny import at start-up and nothing else: it registers a meta-path finder that waits for
 `ultralytics.nn.tasks` to be imported and then imports `yolo_dsconv`, which registers ExpandConv with the model
 parser. So the plain `yolo` command, DDP workers and any script building a dsconv YAML work without an import.
+It waits for classic YOLOv5's parser module (`yolov5.models.yolo`, the `yolov5` package) the same way and
+registers the plugin there (`yolo_dsconv.classic.register`).
 Set YOLO_DSCONV_HOOK=0 to switch it off. Never raises: a broken plugin must not stop any program from starting.
 """
 
 import sys
 
 _TARGET = "ultralytics.nn.tasks"
+_CLASSIC = "yolov5.models.yolo"  # yolo_dsconv.classic.TARGET
 _PLUGIN = "yolo_dsconv"
 
 
@@ -20,18 +23,39 @@ def _register() -> None:
     try:
         __import__(_PLUGIN)
     except Exception as e:  # the plugin is broken or Ultralytics unsupported: warn, leave Ultralytics working
-        import warnings
+        _warn(e)  # warn_explicit with a module name for a file: one line (no source line), still a warning
 
-        # warn_explicit with a module name for a file: one line (no source line), still filterable as a warning
-        message = f"ExpandConv not registered: {type(e).__name__}: {e}".replace("\n", " ")
-        warnings.warn_explicit(message, RuntimeWarning, "yolo-dsconv", 0)
+
+def _warn(e: Exception) -> None:
+    import warnings
+
+    message = f"ExpandConv not registered: {type(e).__name__}: {e}".replace("\n", " ")
+    warnings.warn_explicit(message, RuntimeWarning, "yolo-dsconv", 0)
+
+
+def _register_classic(module) -> None:
+    _register()
+    try:
+        from yolo_dsconv.classic import register
+
+        register(module)
+    except Exception as e:  # as above: classic YOLOv5 keeps working without the plugin
+        _warn(e)
+
+
+def _registrar(name: str):
+    return {_TARGET: lambda module: _register(), _CLASSIC: _register_classic}.get(name)
 
 
 class _TasksFinder:
-    """Meta-path finder that wraps the loader of `ultralytics.nn.tasks` to register the plugin after it executes."""
+    """Meta-path finder that wraps the loader of `ultralytics.nn.tasks` (and of `yolov5.models.yolo`) to register
+    the plugin after it executes; it removes itself once both were seen."""
+
+    def __init__(self):
+        self.pending = {_TARGET, _CLASSIC}
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != _TARGET:
+        if fullname not in self.pending:
             return None
         for finder in sys.meta_path:
             find = getattr(finder, "find_spec", None)
@@ -49,8 +73,10 @@ class _TasksFinder:
 
         def exec_and_register(module):
             exec_module(module)
-            uninstall()
-            _register()
+            self.pending.discard(fullname)
+            if not self.pending:
+                uninstall()
+            _registrar(fullname)(module)
 
         loader.exec_module = exec_and_register
         return spec
@@ -60,17 +86,19 @@ _finder = _TasksFinder()
 
 
 def uninstall() -> None:
-    """Remove the finder (it is one-shot)."""
+    """Remove the finder (it is one-shot per target)."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
 
 
 def install() -> None:
-    """Register the plugin now if Ultralytics' parser is already imported, else when it is."""
+    """Register the plugin now with each parser already imported, and with the others when they are."""
     try:
-        if _TARGET in sys.modules:
-            _register()
-        elif _finder not in sys.meta_path:
+        for name in sorted(_finder.pending):  # ultralytics first: the classic registration imports the plugin anyway
+            if name in sys.modules:
+                _finder.pending.discard(name)
+                _registrar(name)(sys.modules[name])
+        if _finder.pending and _finder not in sys.meta_path:
             sys.meta_path.insert(0, _finder)
     except Exception:
         pass

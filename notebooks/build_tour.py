@@ -104,7 +104,7 @@ of the trained ERF is in `docs/results/erf_128.md` (README, "Evidence"). Whether
 to measure, not to assume."""),
     code("""from ultralytics.nn.tasks import load_checkpoint
 from yolo_dsconv.analysis import compute_erf, plot_erfs
-from yolo_dsconv.cli.erf import dataset_images
+from yolo_dsconv.analysis import dataset_images
 from yolo_dsconv.data import generate_shapes_dataset
 imgsz, n = settings["imgsz"] * 2, 4 if SMALL else 200
 unseen = generate_shapes_dataset(WORK / "erf-data", n_train=1, n_val=n, imgsz=settings["imgsz"], seed=1)

@@ -32,8 +32,7 @@ def main() -> None:
     from ultralytics.nn.tasks import load_checkpoint
 
     import yolo_dsconv  # noqa: F401  (registers the modules)
-    from yolo_dsconv.analysis import ERFResult, compute_erf, mass_square_side, plot_erfs
-    from yolo_dsconv.cli.erf import dataset_images
+    from yolo_dsconv.analysis import ERFResult, compute_erf, dataset_images, mass_square_side, plot_erfs
     from yolo_dsconv.data import generate_shapes_dataset
 
     project = Path(args.project)

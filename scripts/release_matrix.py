@@ -17,12 +17,15 @@ import os
 import re
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RELEASES = ("8.1.0", "8.1.47", "8.2.0", "8.2.103", "8.3.0", "8.3.253", "8.4.0", "8.4.100", "8.4.190")
+sys.path[:0] = [str(REPO), str(REPO / "scripts")]
+from overlay import overlay as make_overlay  # noqa: E402  (scripts/overlay.py, beside this file)
+
+from yolo_dsconv.compat import RELEASES  # noqa: E402  (the one list of releases)
+
 STEPS = (
     "register",
     "stock unchanged",
@@ -39,22 +42,8 @@ ENV = {"YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false"}
 
 
 def overlay(version: str) -> Path:
-    """Python of the overlay environment of `version` (made once)."""
-    root = REPO / ".cache" / "releases" / version
-    py = root / "bin" / "python"
-    if not (root / ".ready").is_file():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(root)], check=True)
-        code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-        purelib = Path(subprocess.run([py, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
-        (purelib / "shared.pth").write_text(f"{REPO}\n{sysconfig.get_paths()['purelib']}\n")
-        (purelib / "yolo_dsconv.pth").write_text((REPO / "yolo_dsconv.pth").read_text())
-        # this project's torch stack, without its own Ultralytics pin
-        pins = [ln for ln in (REPO / "constraints.txt").read_text().splitlines() if not ln.startswith("ultralytics")]
-        (root / "constraints.txt").write_text("\n".join(pins) + "\n")
-        pip = [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "-c", str(root / "constraints.txt")]
-        subprocess.run([*pip, f"ultralytics=={version}"], check=True, capture_output=True)
-        (root / ".ready").write_text(version)
-    return py
+    """Python of the overlay environment of `version` (made once): this project's torch stack, that Ultralytics."""
+    return make_overlay(REPO / ".cache" / "releases" / version, [f"ultralytics=={version}"], drop_pins=("ultralytics",))
 
 
 def run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 900) -> tuple[bool, str]:

@@ -14,11 +14,17 @@ TINY_TRAIN = ["epochs=1", "imgsz=64", "batch=8", "workers=0", "plots=False", "va
 
 
 def run_python(
-    code: str, *, env: dict | None = None, cwd: str | Path | None = None, timeout: int = 600, check: bool = True
+    code: str,
+    *,
+    env: dict | None = None,
+    cwd: str | Path | None = None,
+    timeout: int = 600,
+    check: bool = True,
+    args: list[str] = (),
 ):
-    """Run `code` in a fresh interpreter (the same venv); returns the CompletedProcess with text output."""
+    """Run `code` in a fresh interpreter (the same venv) with `args` as sys.argv[1:]; returns the CompletedProcess."""
     proc = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         timeout=timeout,

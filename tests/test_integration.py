@@ -30,14 +30,14 @@ def same(a, b):
 
 stock = state()
 import yolo_dsconv
-from yolo_dsconv import integration
+from yolo_dsconv import integration, registry
 patched = state()
-integration.install()
-integration.install()
+registry.install()
+registry.install()
 again = state()
 yolo_dsconv.integration.uninstall()
 restored = state()
-integration.install()
+registry.install()
 d = tasks.DetectionModel(YAML_PATH, verbose=False)
 print(json.dumps({
     "changed": {k: not v for k, v in same(stock, patched).items()},

@@ -113,3 +113,23 @@ def test_make_install_refuses_a_full_disk_before_creating_the_venv(tmp_path):
     assert proc.returncode != 0
     assert "GiB free on the disk of" in proc.stderr and "needs about 1000000 GiB" in proc.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_the_release_facts_come_from_one_list():
+    """compat.RELEASES is the matrix; setup.cfg's lower bound and constraints.txt's pin are its ends."""
+    import configparser
+
+    from yolo_dsconv.compat import LOWEST, NEWEST_TESTED, RELEASES, SUPPORTED_ULTRALYTICS, release
+
+    assert list(RELEASES) == sorted(RELEASES, key=release) and (RELEASES[0], RELEASES[-1]) == (LOWEST, NEWEST_TESTED)
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    requires = [r.strip() for r in cfg["options"]["install_requires"].splitlines() if r.startswith("ultralytics")]
+    assert requires == [f"ultralytics{SUPPORTED_ULTRALYTICS}"] == [f"ultralytics>={LOWEST}"]
+    pins = [x for x in (REPO / "constraints.txt").read_text().splitlines() if x.startswith("ultralytics")]
+    assert pins == [f"ultralytics=={NEWEST_TESTED}"]
+    matrix = subprocess.run(
+        [sys.executable, "-c", "import runpy; print(runpy.run_path('scripts/release_matrix.py')['RELEASES'])"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert matrix.stdout.strip() == str(RELEASES)

@@ -339,7 +339,7 @@ def test_row_checks_cover_the_head_and_leave_other_rows_to_ultralytics():
 
 def test_nothing_is_registered_after_uninstall(monkeypatch):
     from yolo_dsconv import integration
-    from yolo_dsconv.registry import check_rows
+    from yolo_dsconv.registry import check_rows, install
 
     monkeypatch.delitem(tasks.__dict__, "C3k2")
     rows = {"backbone": [[-1, 1, "Conv", [8, 3, 2]], [-1, 1, "C3k2", [8]]], "head": []}
@@ -353,5 +353,5 @@ def test_nothing_is_registered_after_uninstall(monkeypatch):
         with pytest.raises(ValueError, match="'ExpandConv' was not registered by yolo-dsconv"):
             unregister_module("ExpandConv")
     finally:
-        integration.install()
+        install()
     assert set(registered_modules()) == {"DSConv", "ExpandConv"}

@@ -8,10 +8,10 @@ from .compat import check_ultralytics as _check_ultralytics
 
 _check_ultralytics()  # first: an unsupported release gets this clear refusal, not an import error from below
 
-from . import integration
 from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
 from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
 from .paths import model_yaml, shipped_model_yamls
+from .registry import install as _install
 from .registry import register_module, registered_modules, unregister_module
 from .yaml_tools import GraftError, graft, graft_file
 
@@ -38,4 +38,4 @@ __all__ = (
 
 # Last, so an import of `ultralytics.nn.tasks` triggered above (which fires the start-up hook) finds us mid-import
 # and leaves registration to this line.
-integration.install()
+_install()

@@ -11,7 +11,9 @@ import re
 import sys
 
 __all__ = (
+    "LOWEST",
     "NEWEST_TESTED",
+    "RELEASES",
     "SUPPORTED_ULTRALYTICS",
     "UnsupportedUltralyticsError",
     "check_ultralytics",
@@ -20,8 +22,10 @@ __all__ = (
     "warn_if_untested",
 )
 
-LOWEST = "8.1.0"  # the oldest release of the release matrix; also the lower bound in setup.cfg
-NEWEST_TESTED = "8.4.190"  # the newest release of the release matrix
+# The release matrix (`make versions`, scripts/release_matrix.py), oldest first: the one list of release facts.
+# setup.cfg's lower bound and constraints.txt's pin repeat its ends (tests/test_packaging.py checks that they agree).
+RELEASES = ("8.1.0", "8.1.47", "8.2.0", "8.2.103", "8.3.0", "8.3.253", "8.4.0", "8.4.100", "8.4.190")
+LOWEST, NEWEST_TESTED = RELEASES[0], RELEASES[-1]
 SUPPORTED_ULTRALYTICS = f">={LOWEST}"
 
 

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .compare.comparison import TRAIN_DEFAULTS
 from .offline import offline_font
 
 __all__ = ("DEMO_MODELS", "DemoResult", "run_demo")
@@ -44,15 +45,15 @@ def run_demo(
     project: str | Path = "demo_runs",
     models: tuple[str, ...] | None = None,
     data: str | Path | None = None,
-    epochs: int = 30,
-    imgsz: int = 128,
-    batch: int = 8,
-    nbs: int = 8,
-    workers: int = 0,
-    device: str = "cpu",
+    epochs: int = TRAIN_DEFAULTS["epochs"],
+    imgsz: int = TRAIN_DEFAULTS["imgsz"],
+    batch: int = TRAIN_DEFAULTS["batch"],
+    nbs: int = TRAIN_DEFAULTS["nbs"],
+    workers: int = TRAIN_DEFAULTS["workers"],
+    device: str = TRAIN_DEFAULTS["device"],
     seed: int = 0,
-    optimizer: str = "AdamW",
-    lr0: float = 0.004,
+    optimizer: str = TRAIN_DEFAULTS["optimizer"],
+    lr0: float = TRAIN_DEFAULTS["lr0"],
     n_train: int = 96,
     n_val: int = 32,
     task: str = "detect",
@@ -66,7 +67,7 @@ def run_demo(
         models: model YAMLs (shipped dsconv names resolve to the packaged files); None: DEMO_MODELS[task].
         data: a dataset YAML; None generates the built-in shapes dataset.
         epochs, imgsz, batch, nbs, workers, device, seed, optimizer, lr0: Ultralytics training settings shared by
-            all models (optimizer and lr0 as in `yolo-dsconv compare`'s protocol, see compare.TRAIN_DEFAULTS).
+            all models; the defaults are `yolo-dsconv compare`'s protocol (compare.TRAIN_DEFAULTS).
         n_train, n_val: size of the generated dataset.
         task: detect, segment, pose or obb: the built-in data's labels and the metric reported.
         verbose: Ultralytics' progress output.

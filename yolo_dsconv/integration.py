@@ -8,7 +8,7 @@ background):
    with `*_yolo_dsconv_base_modules` appended to the one container that holds `Conv`, and preceded by a check of
    the rows that name a registered module. Why: Conv-like channel handling (c1 inferred, c2 width-scaled) is given
    only to that container's members, a literal built inside the function. Present once in every release from
-   8.0.200 to 8.4.190 (a tuple up to 8.1, a set after).
+   8.0.200 to `compat.NEWEST_TESTED` (a tuple up to 8.1, a set after).
 2. `ultralytics.nn.tasks._yolo_dsconv_base_modules`: a new list, the registry the recompiled parser reads. Why: the
    recompiled function looks its names up in the globals of `tasks`.
 3. `ultralytics.nn.tasks.<Name>` for each registered module: a new global. Why: the parser resolves a YAML module
@@ -22,11 +22,24 @@ background):
    Why: from 8.4.150 DDP worker files cloudpickle the trainer's callbacks; unpickling this one imports the plugin.
 7. torch's safe globals: the plugin's module classes added. Why: checkpoints load under `ULTRALYTICS_SAFE_LOAD=1`.
 
+Classic YOLOv5 (the `yolov5` package's `yolov5.models.yolo`, or a cloned repo's `models.yolo`), by
+`apply_classic_patches(module)`, each change made to that module object:
+
+8. `<yolo>.parse_model`, `<yolo>._yolo_dsconv_base_modules` and `<yolo>.<Name>`: as 1 to 3. Why: the classic parser
+   resolves names with `eval(m)` in its module's globals and gives Conv-like channel handling
+   (`make_divisible(c2 * gw, 8)`) to the members of one set literal. Checked on `yolov5` 7.0.14.
+9. `<yolo>.BaseModel.fuse`: wrapped; the BatchNorms inside the plugin's modules are folded first. Why: the classic
+   `fuse` only folds its own `Conv`/`DWConv` classes.
+10. `check_file` of the module `<yolo>.check_yaml` comes from (`yolov5.utils.general`): wrapped; a file it does not
+    find is looked up among the shipped classic YAMLs (`yolo_dsconv/cfg/classic`). Why: `yolov5 train --cfg
+    yolov5s-dsconv.yaml` from any folder.
+
 Outside the package, the start-up hook `_yolo_dsconv_hook.py` wraps the loader of `ultralytics.nn.tasks` for one
 import and then removes itself; it changes nothing in Ultralytics.
 
-`install()` applies all of it once per process (idempotent, thread-safe); `uninstall()` restores every original
-object, so a process can return to stock Ultralytics (the tests check identities).
+`registry.install()` applies all of it once per process (idempotent, thread-safe) through `apply_patches` and
+`add_module_name`; `uninstall()` restores every original object, so a process can return to stock Ultralytics (the
+tests check identities). This module imports nothing of the plugin above it: the registry calls down into it.
 """
 
 from __future__ import annotations
@@ -52,8 +65,8 @@ __all__ = (
     "REGISTRY",
     "add_module_name",
     "add_safe_globals",
+    "apply_classic_patches",
     "apply_patches",
-    "install",
     "installed",
     "recompiled_parse_model",
     "remove_module_name",
@@ -70,6 +83,7 @@ lock = threading.RLock()
 _originals: list[tuple[Any, str, Any]] = []  # (owner, attribute, original or _ABSENT), in the order applied
 _callbacks: list[tuple[list, Callable]] = []
 _safe_globals: list[type] = []
+_classic: list[Any] = []  # classic YOLOv5 `models.yolo` modules patched in this process
 
 
 def tasks_module():
@@ -103,25 +117,35 @@ def wrap_once(owner: Any, attr: str, make: Callable[[Callable], Callable]) -> Ca
         return replacement
 
 
+def _parsers() -> list[Any]:
+    """The modules whose parser carries the patch: `ultralytics.nn.tasks`, then any classic `models.yolo`."""
+    return [tasks_module(), *_classic]
+
+
+def _add_name(parser: Any, name: str, cls: type) -> None:
+    _remember(parser, name)
+    registry = parser.__dict__[REGISTRY]
+    registry[:] = [r for r in registry if not same_class(r, cls)] + [cls]
+    setattr(parser, name, cls)
+
+
 def add_module_name(name: str, cls: type) -> None:
-    """Make `cls` the global `name` of `ultralytics.nn.tasks` and a member of the parser's registry (patches 2, 3)."""
+    """Make `cls` the global `name` and a registry member of every patched parser (patches 2, 3 and 8)."""
     with lock:
-        tasks = tasks_module()
-        _remember(tasks, name)
-        registry = tasks.__dict__[REGISTRY]
-        registry[:] = [r for r in registry if not same_class(r, cls)] + [cls]
-        setattr(tasks, name, cls)
+        for parser in _parsers():
+            _add_name(parser, name, cls)
         add_safe_globals([cls])
 
 
 def remove_module_name(name: str) -> type:
     """Undo `add_module_name(name, ...)`; returns the class that was removed."""
     with lock:
-        tasks = tasks_module()
-        cls = tasks.__dict__[name]
-        tasks.__dict__[REGISTRY].remove(cls)
-        delattr(tasks, name)
-        _originals[:] = [(o, a, v) for o, a, v in _originals if not (o is tasks and a == name)]
+        cls = tasks_module().__dict__[name]
+        for parser in _parsers():
+            if parser.__dict__.get(name) is cls:
+                parser.__dict__[REGISTRY].remove(cls)
+                delattr(parser, name)
+                _originals[:] = [(o, a, v) for o, a, v in _originals if not (o is parser and a == name)]
         return cls
 
 
@@ -140,14 +164,12 @@ def same_class(a: type, b: type) -> bool:
     return a is b or (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
-def _fail(reason: str) -> UnsupportedUltralyticsError:
-    return UnsupportedUltralyticsError(
-        f"yolo-dsconv cannot extend the model parser of ultralytics {ultralytics_version()} "
-        f"(supported: ultralytics{SUPPORTED_ULTRALYTICS}): {reason}"
-    )
+def _fail(reason: str, parser: str = "") -> UnsupportedUltralyticsError:
+    what = parser or f"ultralytics {ultralytics_version()} (supported: ultralytics{SUPPORTED_ULTRALYTICS})"
+    return UnsupportedUltralyticsError(f"yolo-dsconv cannot extend the model parser of {what}: {reason}")
 
 
-def recompiled_parse_model(original: Callable) -> Callable:
+def recompiled_parse_model(original: Callable, parser: str = "") -> Callable:
     """`original` (tasks.parse_model) recompiled with `*REGISTRY` appended to the container holding `Conv` (patch 1).
 
     Line numbers and the file name stay those of `tasks.py`, so tracebacks point into Ultralytics' source.
@@ -160,10 +182,12 @@ def recompiled_parse_model(original: Callable) -> Callable:
         source = inspect.getsource(original)
         filename = inspect.getsourcefile(original)
     except (OSError, TypeError) as e:
-        raise _fail(f"the source of parse_model is not readable ({e}); was it replaced by another plugin?") from e
+        raise _fail(
+            f"the source of parse_model is not readable ({e}); was it replaced by another plugin?", parser
+        ) from e
     tree = ast.parse(textwrap.dedent(source))
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].decorator_list:
-        raise _fail("parse_model is no longer a plain function")
+        raise _fail("parse_model is no longer a plain function", parser)
     containers = [
         node
         for node in ast.walk(tree)
@@ -171,7 +195,7 @@ def recompiled_parse_model(original: Callable) -> Callable:
         and any(isinstance(e, ast.Name) and e.id == "Conv" for e in node.elts)
     ]
     if len(containers) != 1:
-        raise _fail(f"expected exactly one container of Conv-like modules, found {len(containers)}")
+        raise _fail(f"expected exactly one container of Conv-like modules, found {len(containers)}", parser)
     containers[0].elts.append(ast.Starred(ast.Name(REGISTRY, ast.Load()), ast.Load()))
     ast.fix_missing_locations(tree)
     ast.increment_lineno(tree, original.__code__.co_firstlineno - 1)
@@ -180,10 +204,8 @@ def recompiled_parse_model(original: Callable) -> Callable:
     return namespace[original.__name__]
 
 
-def _parse_model_patch(original: Callable) -> Callable:
-    from .registry import check_rows
-
-    recompiled = recompiled_parse_model(original)
+def _parse_model_patch(original: Callable, check_rows: Callable[[dict], None], parser: str = "") -> Callable:
+    recompiled = recompiled_parse_model(original, parser)
     recompiled.__wrapped__ = original
 
     @functools.wraps(original)
@@ -251,25 +273,12 @@ def installed() -> bool:
     return getattr(tasks_module().parse_model, MARKER, False)
 
 
-def install() -> None:
-    """Apply every change in the table above, once, and register the plugin's modules (ExpandConv, DSConv).
-
-    Raises:
-        UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
-    """
-    from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d
-    from .registry import register_module
-
-    with lock:
-        apply_patches()
-        # Classes nested inside a pickled ExpandConv must load under ULTRALYTICS_SAFE_LOAD=1 too.
-        add_safe_globals([DepthwiseConv, TapPrunedConv2d])
-        register_module(DSConv)
-        register_module(ExpandConv)
-
-
-def apply_patches() -> None:
+def apply_patches(check_rows: Callable[[dict], None]) -> None:
     """Apply patches 1, 2 and 4 to 6 once; `register_module` adds 3 and 7 for each class.
+
+    Args:
+        check_rows: what the patched parser calls on the model dict before parsing (`registry.check_rows`: clear
+            errors for rows naming a registered module); the first call's function stays until `uninstall()`.
 
     Raises:
         UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
@@ -284,7 +293,7 @@ def apply_patches() -> None:
             if REGISTRY not in tasks.__dict__:
                 _remember(tasks, REGISTRY)
                 setattr(tasks, REGISTRY, [])
-            patched = wrap_once(tasks, "parse_model", _parse_model_patch)
+            patched = wrap_once(tasks, "parse_model", lambda original: _parse_model_patch(original, check_rows))
             if alias:
                 _remember(unn, "parse_model")
                 unn.parse_model = patched
@@ -297,8 +306,64 @@ def apply_patches() -> None:
         _install_callback()
 
 
+def _classic_fuse_patch(original: Callable) -> Callable:
+    from .modules.fuse import fuse_conv_bn
+
+    @functools.wraps(original)
+    def fuse(self, *args, **kwargs):
+        fuse_conv_bn(self)  # the plugin's modules hold Ultralytics Convs, which the classic fuse does not know
+        return original(self, *args, **kwargs)
+
+    return fuse
+
+
+def _classic_check_file_patch(original: Callable) -> Callable:
+    from .paths import classic_fallback
+
+    @functools.wraps(original)
+    def check_file(file, *args, **kwargs):
+        try:
+            return original(file, *args, **kwargs)
+        except AssertionError:  # the classic lookup asserts that it found the file
+            found = classic_fallback(str(file))
+            if found is None:
+                raise
+            return found
+
+    return check_file
+
+
+def apply_classic_patches(yolo: Any, check_rows: Callable[[dict], None]) -> None:
+    """Apply patches 8 to 10 to a classic YOLOv5 `models/yolo.py` module object, once, and give its parser every
+    module registered so far; `register_module` adds later ones to it too.
+
+    Raises:
+        UnsupportedUltralyticsError: the module has no classic parser (`parse_model`, `BaseModel.fuse`,
+            `check_yaml`), or its parser cannot be extended.
+    """
+    name = getattr(yolo, "__name__", repr(yolo))
+    missing = [a for a in ("parse_model", "BaseModel", "check_yaml") if not hasattr(yolo, a)]
+    if missing:
+        raise _fail(f"{name} has no {', '.join(missing)}; expected a classic YOLOv5 models/yolo.py", name)
+    with lock:
+        if any(m is yolo for m in _classic):
+            return
+        if REGISTRY not in yolo.__dict__:
+            _remember(yolo, REGISTRY)
+            setattr(yolo, REGISTRY, [])
+        wrap_once(yolo, "parse_model", lambda original: _parse_model_patch(original, check_rows, f"classic {name}"))
+        wrap_once(yolo.BaseModel, "fuse", _classic_fuse_patch)
+        general = inspect.getmodule(inspect.unwrap(yolo.check_yaml))
+        if general is not None and callable(getattr(general, "check_file", None)):
+            wrap_once(general, "check_file", _classic_check_file_patch)
+        _classic.append(yolo)
+        tasks = tasks_module()
+        for cls in tasks.__dict__.get(REGISTRY, []):
+            _add_name(yolo, next(n for n, c in vars(tasks).items() if c is cls), cls)
+
+
 def uninstall() -> None:
-    """Restore every object `install()` and `add_module_name()` changed, in reverse order; remove what they added."""
+    """Restore every object `apply_patches()` and `add_module_name()` changed, in reverse order; remove the rest."""
     with lock:
         for owner, attr, original in reversed(_originals):
             if original is _ABSENT:
@@ -307,6 +372,7 @@ def uninstall() -> None:
             else:
                 setattr(owner, attr, original)
         _originals.clear()
+        _classic.clear()
         for callbacks, callback in _callbacks:
             if callback in callbacks:
                 callbacks.remove(callback)

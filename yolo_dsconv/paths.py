@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = (
     "MODEL_YAMLS",
+    "classic_fallback",
     "find_model_yaml",
     "model_yaml",
     "scaled_name",
@@ -22,6 +23,7 @@ __all__ = (
 )
 
 MODEL_YAMLS = Path(__file__).resolve().parent / "cfg" / "models"
+CLASSIC_YAMLS = Path(__file__).resolve().parent / "cfg" / "classic"  # classic YOLOv5 format, one file per scale
 _SCALED = re.compile(r"(\d+)([nslmx])(.+)?$")  # Ultralytics' own unscaling rule (tasks.yaml_model_load)
 
 
@@ -72,6 +74,12 @@ def shipped_fallback(file: str) -> str | None:
         if candidate.is_file():
             return str(candidate)
     return None
+
+
+def classic_fallback(file: str) -> str | None:
+    """A shipped classic YOLOv5 YAML of that file name (`yolov5s-dsconv.yaml`), for the classic `check_file`."""
+    candidate = CLASSIC_YAMLS / Path(str(file)).name
+    return str(candidate) if str(file).endswith((".yaml", ".yml")) and candidate.is_file() else None
 
 
 def find_model_yaml(model: str | Path) -> Path:

@@ -1,8 +1,9 @@
 """Registration of custom modules into Ultralytics' YAML model parser: the public `register_module` API.
 
 A registered class is usable by name in a model YAML with the channel handling of `Conv`. How the parser is
-extended, and why that way, is in `integration.py` (patch 1) and `docs/design.md`; this module holds the checks
-and the bookkeeping only.
+extended, and why that way, is in `integration.py` (patch 1) and `docs/design.md`; this module holds what to
+register and the checks (`check_rows`, which the patched parser runs), and calls down into `integration` for every
+change to Ultralytics.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from torch import nn
 
 from . import integration
 
-__all__ = ("MODULE_SINCE", "check_rows", "register_module", "registered_modules", "unregister_module")
+__all__ = ("MODULE_SINCE", "check_rows", "install", "register_module", "registered_modules", "unregister_module")
 
 # Stock modules that the shipped YAMLs use and older releases lack: the first release that has each.
 MODULE_SINCE = {"C3k2": "8.3.0", "C2PSA": "8.3.0"}
@@ -91,7 +92,7 @@ def register_module(cls: type[nn.Module], name: str | None = None) -> type[nn.Mo
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"register_module: name={name!r} is invalid, expected a Python identifier")
     with integration.lock:
-        integration.apply_patches()
+        integration.apply_patches(check_rows)
         existing = integration.tasks_module().__dict__.get(name)
         ours = isinstance(existing, type) and any(integration.same_class(existing, r) for r in _registry())
         if existing is not None and not (ours and integration.same_class(existing, cls)):
@@ -119,3 +120,19 @@ def registered_modules() -> dict[str, type[nn.Module]]:
     """Names registered by this plugin in the current process, mapped to their classes."""
     registry = _registry()
     return {n: c for n, c in vars(integration.tasks_module()).items() if isinstance(c, type) and c in registry}
+
+
+def install() -> None:
+    """Apply every change of `integration.py` once and register the plugin's modules (ExpandConv, DSConv).
+
+    Raises:
+        UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
+    """
+    from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d
+
+    with integration.lock:
+        integration.apply_patches(check_rows)
+        # Classes nested inside a pickled ExpandConv must load under ULTRALYTICS_SAFE_LOAD=1 too.
+        integration.add_safe_globals([DepthwiseConv, TapPrunedConv2d])
+        register_module(DSConv)
+        register_module(ExpandConv)

@@ -73,3 +73,13 @@ def test_erf_command_bad_layer(capsys):
 
     assert main(["erf", "model=yolov5n.yaml", "layer=99", "imgsz=64", "samples=1"]) == 2
     assert "layer=99 is out of range" in capsys.readouterr().err
+
+
+def test_erf_command_missing_inputs_are_one_line(tmp_path, capsys):
+    from yolo_dsconv.cli.main import main
+
+    assert main(["erf", f"model={tmp_path / 'nosuch.pt'}", "imgsz=64", "samples=1"]) == 2
+    assert capsys.readouterr().err.strip() == f"error: yolo-dsconv erf: checkpoint '{tmp_path / 'nosuch.pt'}' not found"
+    (tmp_path / "empty").mkdir()
+    assert main(["erf", "model=yolov5n.yaml", f"data={tmp_path / 'empty'}", "imgsz=64", "samples=1"]) == 2
+    assert capsys.readouterr().err.strip() == f"error: yolo-dsconv erf: no images under {tmp_path / 'empty'}"

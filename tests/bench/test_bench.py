@@ -42,25 +42,51 @@ def test_bench_rejects_unknown_part(capsys):
 
 
 def test_targets_evaluate_the_readme_limits_on_given_rows():
-    from yolo_dsconv.cli.bench import targets
+    from yolo_dsconv.bench import Row
+    from yolo_dsconv.bench.results import evaluate
 
     rows = [
-        {"part": "module fwd", "shape": "1x512x20x20", "variant": "ExpandConv fused pruned", "ms": 13.0},
-        {"part": "module fwd", "shape": "1x512x20x20", "variant": "1x1 convs alone (fused)", "ms": 10.0},
-        {"part": "train step", "shape": "8x512x20x20", "variant": "ExpandConv pruned", "ms": 8.0},
-        {"part": "train step", "shape": "8x512x20x20", "variant": "ExpandConv unpruned", "ms": 10.0},
-        {"part": "train step", "shape": "8x512x8x8", "variant": "ExpandConv pruned", "ms": 7.6},
-        {"part": "train step", "shape": "8x512x8x8", "variant": "ExpandConv unpruned", "ms": 10.0},
-        {"part": "model fwd", "shape": "1x3x640x640", "variant": "yolov5s", "ms": 100.0, "gflops": 24.0},
-        {"part": "model fwd", "shape": "1x3x640x640", "variant": "yolov5s-dsconv", "ms": 104.0, "gflops": 24.72},
+        Row("module fwd", "1x512x20x20", "ExpandConv fused pruned", 13.0),
+        Row("module fwd", "1x512x20x20", "1x1 convs alone (fused)", 10.0),
+        Row("train step", "8x512x20x20", "ExpandConv pruned", 8.0),
+        Row("train step", "8x512x20x20", "ExpandConv unpruned", 10.0),
+        Row("train step", "8x512x8x8", "ExpandConv pruned", 7.6),
+        Row("train step", "8x512x8x8", "ExpandConv unpruned", 10.0),
+        Row("model fwd", "1x3x640x640", "yolov5s", 100.0, gflops=24.0),
+        Row("model fwd", "1x3x640x640", "yolov5s-dsconv", 104.0, gflops=24.72),
     ]
-    assert targets(rows) == [
+    assert [t.cells() for t in evaluate(rows)] == [
         ["fused ExpandConv / its 1x1 convs, fwd 1x512x20x20", "1.300", "≤ 1.300", "met"],
         ["pruned / unpruned train step 8x512x20x20", "0.800", "≤ 0.900", "met"],
         ["pruned / unpruned train step 8x512x8x8", "0.760", "≤ 0.750", "MISSED"],
         ["yolov5s-dsconv / yolov5s latency at 640", "1.040", "≤ 1.040", "met"],
     ]
-    assert targets(rows[:2]) == [targets(rows)[0]]  # a target whose rows were not run is left out
+    assert evaluate(rows[:2]) == [evaluate(rows)[0]]  # a target whose rows were not run is left out
+
+
+def test_every_target_names_variants_the_benchmark_measures():
+    """A renamed variant must not silently drop its target: every target's rows are produced by the parts."""
+    from yolo_dsconv.bench import TARGETS
+    from yolo_dsconv.bench.variants import TRAIN_DENSE_FALSE, TRAINED, module_variants
+
+    measured = {"module fwd": set(module_variants(8)), "train step": {*TRAINED, TRAIN_DENSE_FALSE},
+                "model fwd": {"yolov5s", "yolov5s-dsconv"}}  # fmt: skip
+    for t in TARGETS:
+        assert {t.variant, t.reference} <= measured[t.part], t.name
+
+
+def test_ratios_are_taken_to_each_parts_reference():
+    from yolo_dsconv.bench import Row
+    from yolo_dsconv.bench.results import add_ratios
+
+    rows = add_ratios([
+        Row("model fwd", "1x3x64x64", "yolov5n", 10.0), Row("model fwd", "1x3x64x64", "yolov5n-dsconv", 11.0),
+        Row("dw fwd", "1x8x8x8", "DW 5x5 d3", 6.0, ratio_to="DW 5x5 d1"), Row("dw fwd", "1x8x8x8", "DW 5x5 d1", 3.0),
+        Row("train step", "2x8x8x8", "ExpandConv pruned", 4.0),
+    ])  # fmt: skip
+    assert [(r.ratio_to, r.ratio) for r in rows] == [
+        ("yolov5n", 1.0), ("yolov5n", 1.1), ("DW 5x5 d1", 2.0), ("DW 5x5 d1", 1.0), ("ExpandConv unpruned", None),
+    ]  # fmt: skip
 
 
 def test_bench_startup_part_times_the_hook_on_and_off(tmp_path, capsys):

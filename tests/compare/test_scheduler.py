@@ -3,8 +3,9 @@ GPU (jobs=8 on 4 GPUs: 2 each), and the progress line's counts and estimate."""
 
 import pytest
 
+from yolo_dsconv.compare.progress import Progress
 from yolo_dsconv.compare.runs import RunResult
-from yolo_dsconv.compare.scheduler import Progress, Slots, split_devices
+from yolo_dsconv.compare.scheduler import Slots, split_devices
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,7 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"base": "yolov8n-cls.yaml"}, r"variant .dsconv. needs an SPPF in base=yolov8-cls\.yaml"),
         ({"base": "yolov8n-cls.yaml", "variants": "stock"}, "the built-in data has no classify labels; pass data="),
         ({"data": "missing.yaml"}, "data='missing.yaml' is not a file, expected a dataset YAML"),
+        ({"shapes": "harder"}, "shapes='harder' is invalid, expected one of easy, hard"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_is_written(kwargs, message, tmp_path):

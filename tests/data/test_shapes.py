@@ -1,6 +1,7 @@
 """The built-in shapes dataset: exact boxes, classes in range, deterministic for a seed, nothing overwritten."""
 
 import hashlib
+import json
 
 import cv2
 import numpy as np
@@ -94,3 +95,37 @@ def test_reuse_and_refuse_to_overwrite(tmp_path):
 def test_bad_arguments(tmp_path, kwargs, word):
     with pytest.raises(ValueError, match=word):
         generate_shapes_dataset(tmp_path / "x", **kwargs)
+
+
+def test_clutter_is_drawn_unlabelled_and_reproducible(tmp_path):
+    """The hard level: distractors drawn (more colours than shapes alone), labels only for the shapes, sized as the
+    level says, and the same files for the same seed."""
+    from yolo_dsconv.data import LEVELS
+
+    hard = LEVELS["hard"]
+    a = generate_shapes_dataset(tmp_path / "a", n_train=6, n_val=1, imgsz=128, **hard).parent
+    b = generate_shapes_dataset(tmp_path / "b", n_train=6, n_val=1, imgsz=128, **hard).parent
+    plain = generate_shapes_dataset(tmp_path / "c", n_train=6, n_val=1, imgsz=128).parent
+    files = sorted(p.relative_to(a) for p in a.rglob("*.png"))
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)  # a seed gives the same files
+    assert json.loads((a / "dataset.json").read_text())["clutter"] == hard["clutter"]
+    assert "clutter" not in json.loads((plain / "dataset.json").read_text())  # easy manifests stay as they were
+    outside = []
+    for root in (a, plain):
+        for img_path in sorted((root / "images/train").glob("*.png")):
+            img = cv2.imread(str(img_path))
+            rows = np.loadtxt(root / "labels/train" / f"{img_path.stem}.txt", ndmin=2)
+            free = np.ones(img.shape[:2], bool)  # pixels outside every labelled box
+            for _, cx, cy, w, h in rows * [1, 128, 128, 128, 128]:
+                free[round(cy - h / 2) : round(cy + h / 2), round(cx - w / 2) : round(cx + w / 2)] = False
+            outside.append(int(((img != img[free][0]).any(-1) & free).sum()))  # not background, outside the boxes
+            if root == a:
+                assert 1 <= len(rows) <= hard["max_objects"]
+                assert all(hard["min_frac"] * 0.9 <= max(w, h) <= hard["max_frac"] + 2 / 128 for w, h in rows[:, 3:])
+    assert all(n > 0 for n in outside[:6]) and outside[6:] == [0] * 6  # distractors: drawn, and never labelled
+
+
+def test_clutter_must_be_a_count(tmp_path):
+    with pytest.raises(ValueError, match=r"clutter=-1 is invalid, expected an integer ≥ 0"):
+        generate_shapes_dataset(tmp_path / "x", clutter=-1)
+    assert not (tmp_path / "x").exists()

@@ -421,3 +421,39 @@ def test_torch_and_torchvision_modules_are_left_to_the_parser():
     for module in ("nn.Identity", "torchvision.ops.Permute"):
         out = graft_text(text, module=module, args=[[0, 1, 2, 3]])
         assert (out.data["backbone"] + out.data["head"])[10][2] == module
+
+
+CLASSIC = """nc: 4
+depth_multiple: 0.33
+width_multiple: 0.25
+anchors:
+  - [10,13, 16,30, 33,23]  # P3/8
+backbone:
+  [[-1, 1, Conv, [64, 6, 2, 2]],  # 0
+   [-1, 1, SPPF, [64, 5]],  # 1
+  ]
+head:
+  [[-1, 1, Conv, [32, 1, 1]],
+   [[-1, 1], 1, Concat, [1]],  # 3
+   [[3], 1, Detect, [nc, anchors]],
+  ]
+"""
+
+
+def test_classic_flow_rows_are_grafted_in_place():
+    from yolo_dsconv.yaml_tools import is_classic
+
+    r = graft_text(CLASSIC, source="mini.yaml")
+    lines = r.text.splitlines()
+    assert "   [-1, 1, ExpandConv, [64]],  # 2 (yolo-dsconv: inserted after SPPF 1)" in lines
+    assert "   [[-1, 2], 1, Concat, [1]],  # 4" in lines and "   [[4], 1, Detect, [nc, anchors]]," in lines
+    assert is_classic(r.data) and not is_classic(yaml.safe_load(HAND))
+    assert [row[2] for row in r.data["backbone"] + r.data["head"]] == ["Conv", "SPPF", "ExpandConv", "Conv", "Concat",
+                                                                       "Detect"]  # fmt: skip
+    assert r.data["dsconv_inserted"] == [2] and r.data["anchors"] == [[10, 13, 16, 30, 33, 23]]
+    closed = CLASSIC.replace("   [-1, 1, SPPF, [64, 5]],  # 1\n  ]", "   [-1, 1, SPPF, [64, 5]]]  # 1")
+    with pytest.raises(GraftError, match=r"^graft: the SPPF row closes its list on its line; put the list's `\]`"):
+        graft_text(closed)
+    split = CLASSIC.replace("   [-1, 1, SPPF, [64, 5]],", "   [-1, 1, SPPF,\n    [64, 5]],")
+    with pytest.raises(GraftError, match=r"expected one `\[from, n, module, args\],` row per line$"):
+        graft_text(split)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .results import Row
 from .steps import forward, make_input, place, prepare, time_steps, train_step
 
 __all__ = ("DW_SHAPES", "STAGES", "bench_depthwise", "depthwise", "dilated_variants")
@@ -45,7 +46,7 @@ def bench_depthwise(
     amp: bool = False,
     batch: int = 8,
     stages: tuple[tuple[int, int], ...] = STAGES,
-) -> list[dict]:
+) -> list[Row]:
     """Forward (inference, batch 1) and forward + backward (batch `batch`) median times of each stage's three forms.
 
     Args:
@@ -65,8 +66,5 @@ def bench_depthwise(
             for part, step, inp, n in (("dw fwd", forward, x, rounds), ("dw train", train_step, xt, rounds // 2)):
                 t = time_steps(step, convs, inp, autocast, max(3, n), device)
                 shape = "x".join(map(str, inp.shape))
-                rows += [
-                    {"part": part, "shape": shape, "variant": v, "ms": ms * 1e3, "ratio_to": f"DW {k}x{k} d1"}
-                    for v, ms in t.items()
-                ]
+                rows += [Row(part, shape, v, ms * 1e3, ratio_to=f"DW {k}x{k} d1") for v, ms in t.items()]
     return rows

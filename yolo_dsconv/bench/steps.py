@@ -56,9 +56,10 @@ def autocast_for(device: torch.device, amp: bool) -> Autocast:
     return lambda: torch.autocast(device.type, dtype=half)
 
 
-def place(device: str | int, amp: bool) -> tuple[torch.device, Autocast]:
-    """(the torch.device, its autocast factory) for a bench part's `device` and `amp` arguments."""
-    dev = torch_device(device)
+def place(device: torch.device | str | int, amp: bool) -> tuple[torch.device, Autocast]:
+    """(the torch.device, its autocast factory) for a bench part's `device` and `amp` arguments; `run_bench` parses
+    the device once and passes the torch.device on."""
+    dev = device if isinstance(device, torch.device) else torch_device(device)
     return dev, autocast_for(dev, amp)
 
 

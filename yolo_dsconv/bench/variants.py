@@ -10,7 +10,32 @@ from ultralytics.nn.modules import SPPF
 
 from ..modules import ExpandConv, fuse_conv_bn, set_pruning
 
-__all__ = ("Pointwise", "module_variants", "randomise_bn")
+__all__ = (
+    "FUSED_PRUNED",
+    "POINTWISE",
+    "TRAINED",
+    "TRAIN_DENSE_FALSE",
+    "TRAIN_PRUNED",
+    "TRAIN_UNPRUNED",
+    "Pointwise",
+    "module_variants",
+    "randomise_bn",
+)
+
+# The variants' names: the rows, the ratios' references and the README's targets all use these constants.
+FUSED_PRUNED = "ExpandConv fused pruned"
+FUSED_UNPRUNED = "ExpandConv fused unpruned"
+DENSE_FALSE_FUSED = "ExpandConv dense=False fused"
+POINTWISE = "1x1 convs alone (fused)"
+SPPF_FUSED = "SPPF fused"
+UNFUSED_PRUNED = "ExpandConv unfused pruned"
+UNFUSED_UNPRUNED = "ExpandConv unfused unpruned"
+TRAIN_PRUNED, TRAIN_UNPRUNED, TRAIN_DENSE_FALSE = "ExpandConv pruned", "ExpandConv unpruned", "ExpandConv dense=False"
+TRAINED = {
+    TRAIN_PRUNED: UNFUSED_PRUNED,
+    TRAIN_UNPRUNED: UNFUSED_UNPRUNED,
+    "SPPF": SPPF_FUSED,
+}  # train step: name -> copy of
 
 
 def randomise_bn(module: nn.Module, seed: int = 0) -> nn.Module:
@@ -54,12 +79,12 @@ def module_variants(c1: int) -> dict[str, nn.Module]:
     base = randomise_bn(ExpandConv(c1, c1)).eval()
     fused = fuse_conv_bn(copy.deepcopy(base))
     out = {
-        "ExpandConv fused pruned": fused,
-        "ExpandConv fused unpruned": set_pruning(copy.deepcopy(fused), False),
-        "ExpandConv dense=False fused": fuse_conv_bn(randomise_bn(ExpandConv(c1, c1, dense=False))).eval(),
-        "1x1 convs alone (fused)": Pointwise(fused),
-        "SPPF fused": fuse_conv_bn(randomise_bn(SPPF(c1, c1, 5))).eval(),
-        "ExpandConv unfused pruned": base,
-        "ExpandConv unfused unpruned": set_pruning(copy.deepcopy(base), False),
+        FUSED_PRUNED: fused,
+        FUSED_UNPRUNED: set_pruning(copy.deepcopy(fused), False),
+        DENSE_FALSE_FUSED: fuse_conv_bn(randomise_bn(ExpandConv(c1, c1, dense=False))).eval(),
+        POINTWISE: Pointwise(fused),
+        SPPF_FUSED: fuse_conv_bn(randomise_bn(SPPF(c1, c1, 5))).eval(),
+        UNFUSED_PRUNED: base,
+        UNFUSED_UNPRUNED: set_pruning(copy.deepcopy(base), False),
     }
     return out

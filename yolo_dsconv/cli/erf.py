@@ -8,35 +8,6 @@ from ..table import format_table
 from .args import CLIError, check_imgsz, defaults_of, parse_kv
 
 
-def load_model(spec: str):
-    """An Ultralytics model from a YAML (path or shipped name) or a checkpoint."""
-    from ultralytics.nn.tasks import DetectionModel, load_checkpoint
-
-    if spec.endswith(".pt"):
-        if not Path(spec).is_file():
-            raise CLIError(f"yolo-dsconv erf: checkpoint {spec!r} not found")
-        return load_checkpoint(spec)[0]
-    return DetectionModel(spec, verbose=False)
-
-
-def dataset_images(folder: str, n: int, imgsz: int):
-    """Up to n images from a folder (or a data.yaml's val split), resized to imgsz², as a float tensor in [0, 1]."""
-    import cv2
-    import numpy as np
-    import torch
-    import yaml
-
-    path = Path(folder)
-    if path.suffix in {".yaml", ".yml"}:
-        cfg = yaml.safe_load(path.read_text())
-        path = Path(cfg.get("path", path.parent)) / cfg["val"]
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp"})[:n]
-    if not files:
-        raise CLIError(f"yolo-dsconv erf: no images under {path}")
-    imgs = [cv2.resize(cv2.imread(str(f))[:, :, ::-1], (imgsz, imgsz)) for f in files]
-    return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 255
-
-
 def _halves(r) -> list[str]:
     if not r.halves:
         return ["-", "-"]
@@ -55,17 +26,17 @@ def erf(
 ) -> int:
     """Compute and draw the ERF of `model` (and `compare`); print the 50 %/90 % square sides."""
     check_imgsz("erf", imgsz)
-    from ..analysis import compute_erf, plot_erfs
+    from ..analysis import compute_erf, dataset_images, load_model, plot_erfs
 
     specs = [str(model)] + ([str(compare)] if compare else [])
-    images = dataset_images(str(data), int(samples), imgsz) if data else None
     results = []
-    for spec in specs:
-        try:
+    try:
+        images = dataset_images(str(data), int(samples), imgsz) if data else None
+        for spec in specs:
             built = load_model(spec)
             results.append(compute_erf(built, imgsz, layer, int(samples), images, int(seed), Path(spec).name))
-        except ValueError as e:
-            raise CLIError(f"yolo-dsconv erf: {e}") from e
+    except (ValueError, FileNotFoundError) as e:
+        raise CLIError(f"yolo-dsconv {e}" if str(e).startswith("erf:") else f"yolo-dsconv erf: {e}") from None
     path = plot_erfs(results, str(out))
     header = ["model", "layer", "inputs", "50% side (px)", "90% side (px)", "halves 50%", "halves 90%"]
     rows = [[r.name, r.layer, r.samples, r.side50, r.side90, *_halves(r)] for r in results]

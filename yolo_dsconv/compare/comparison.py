@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..data import TASKS, generate_shapes_dataset
+from ..data import LEVELS, TASKS, generate_shapes_dataset
 from ..offline import offline_font
 from .report import format_summary, plot, write_csv, write_json, write_markdown
 from .runs import METRICS, RunResult
@@ -84,12 +84,14 @@ def _task(base: str | Path) -> str:
     return guess_model_task(yaml.safe_load(resolve_model_yaml(base).read_text()))
 
 
-def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int, task: str) -> dict:
+def _data_record(data: str | Path | None, imgsz: int, n_train: int, n_val: int, task: str, shapes: str) -> dict:
     """How the configuration records the dataset: the built-in one's parameters, or a YAML's path and hash."""
+    if shapes not in LEVELS:
+        raise CompareError(f"compare: shapes={shapes!r} is invalid, expected one of {', '.join(LEVELS)}")
     if data is None:
         if task not in TASKS:
             raise CompareError(f"compare: the built-in data has no {task} labels; pass data= (a dataset YAML)")
-        built_in = {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0}
+        built_in = {"n_train": n_train, "n_val": n_val, "imgsz": imgsz, "seed": 0, **LEVELS[shapes]}
         return {"built_in": {**built_in, **({"task": task} if task != "detect" else {})}}
     path = Path(data).resolve()
     if not path.is_file():
@@ -214,6 +216,7 @@ def compare(
     threads: int | None = None,
     n_train: int = 96,
     n_val: int = 32,
+    shapes: str = "easy",
     verbose: bool = True,
     **train: Any,
 ) -> Comparison:
@@ -239,6 +242,7 @@ def compare(
         address: backend=ray only: "auto" or host:port joins a running cluster; None starts a local instance.
         threads: torch threads per run (default: the cores divided by jobs; Ray: 1 per task).
         n_train, n_val: size of the built-in dataset.
+        shapes: the built-in dataset's difficulty, a key of `yolo_dsconv.data.LEVELS` (easy, hard).
         verbose: Ultralytics' progress output.
         **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
 
@@ -255,7 +259,7 @@ def compare(
     _check_gpu_sharing(jobs, train)
     project = Path(project).resolve()
     planned = plan_variants(base, names, project / "models")  # nothing is written before every check has passed
-    record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "")
+    record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "", shapes)
     config = {"base": str(base), "train": train, "data": record}
     saved = _check_project(project, config)
     known = (saved or {}).get("variants", {})

@@ -19,7 +19,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .scheduler import RETRIES, Progress
+from .progress import Progress
+from .worker import RETRIES
 
 __all__ = ("RayError", "check_visible", "connect", "resolve_address", "run_on_ray")
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from ..table import format_table
 from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT
-from .runs import RunResult
+from .runs import LABELS, RunResult
 from .stats import BOOTSTRAP_METHOD, EQUIVALENT, NO_INTERVAL, POWER, UNDECIDED, Difference, Spread
-from .summary import LABELS, Summary, VariantSummary
+from .summary import Summary, VariantSummary
 
 __all__ = (
     "CSV_COLUMNS",

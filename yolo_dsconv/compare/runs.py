@@ -18,11 +18,26 @@ from typing import Any
 
 from .variants import Variant
 
-__all__ = ("LOG_FILE", "METRICS", "RUN_FILE", "Placement", "RunResult", "read_scores", "run_folder", "train_run")
+__all__ = (
+    "LABELS",
+    "LOG_FILE",
+    "METRICS",
+    "METRIC_KEYS",
+    "RUN_FILE",
+    "Placement",
+    "RunResult",
+    "read_scores",
+    "run_folder",
+    "train_run",
+)
 
 RUN_FILE = "compare_run.json"
 LOG_FILE = "train.log"  # a run trained in a process of its own writes its whole output here
-METRICS = {"map50": "mAP50", "map50-95": "mAP50-95"}  # the compare metric names and Ultralytics' column stems
+# The one table of metric spellings: what a user types (metric=), Ultralytics' column stem (results.csv, also the
+# label printed), and the RunResult attribute.
+METRICS = {"map50": "mAP50", "map50-95": "mAP50-95"}
+METRIC_KEYS = {m: m.replace("-", "_") for m in METRICS}
+LABELS = {METRIC_KEYS[m]: stem for m, stem in METRICS.items()}  # attribute -> label
 _TASK_SUFFIX = ("(M)", "(P)", "(B)")  # a task's own metric first: masks, keypoints, then boxes (detect, obb)
 
 
@@ -97,8 +112,7 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     return {
         "epochs": len(rows),
         "best_epoch": int(float(rows[best]["epoch"])),
-        "map50": float(rows[best][columns["map50"]]),
-        "map50_95": float(rows[best][columns["map50-95"]]),
+        **{METRIC_KEYS[m]: float(rows[best][columns[m]]) for m in METRICS},
         "curve": curve,
     }
 

@@ -10,22 +10,20 @@ the time left estimated from the runs finished in this call, and each variant's 
 from __future__ import annotations
 
 import os
-import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .runs import RUN_FILE, RunResult, run_folder, train_run
+from .progress import Progress
+from .runs import METRIC_KEYS, RUN_FILE, RunResult, run_folder, train_run
 from .variants import Variant
+from .worker import RETRIES
 
-__all__ = ("BACKENDS", "RETRIES", "Progress", "Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
+__all__ = ("BACKENDS", "Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
 
 BACKENDS = ("local", "ray")
-RETRIES = 2  # a run whose process dies is tried this many more times (resumed from last.pt, or restarted)
 
 
 def cpu_cores() -> int:
@@ -76,54 +74,6 @@ class Slots:
                 self.load[gpu] -= 1
 
 
-@dataclass
-class Progress:
-    """The one line a parallel comparison shows: done / running / queued, elapsed, time left, running means."""
-
-    total: int
-    jobs: int
-    key: str
-    running: int = 0
-    done: list[RunResult] = field(default_factory=list)
-    started: float = field(default_factory=lambda: time.monotonic())  # looked up at each call, as sys.stdout is
-    tty: bool = field(default_factory=lambda: sys.stdout.isatty())
-
-    def add(self, result: RunResult) -> None:
-        """Count a run that ended (trained in this call, or reused)."""
-        self.done.append(result)
-
-    def line(self) -> str:
-        elapsed = time.monotonic() - self.started
-        queued = self.total - len(self.done) - self.running
-        trained = sum(r.status != "reused" for r in self.done)
-        left = _clock(elapsed * (queued + self.running) / trained) if trained else "?"  # at this call's pace
-        means: dict[str, list[float]] = {}
-        for r in self.done:
-            means.setdefault(r.variant, []).append(getattr(r, self.key))
-        mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
-        return (
-            f"compare: {len(self.done)}/{self.total} done, {self.running} running, {queued} queued, "
-            f"{_clock(elapsed)} elapsed, ~{left} left" + (f"; {mean_text}" if mean_text else "")
-        )
-
-    def show(self) -> None:
-        if self.tty:
-            sys.stdout.write("\r\033[K" + self.line())
-        else:
-            sys.stdout.write(self.line() + "\n")
-        sys.stdout.flush()
-
-    def finish(self) -> None:
-        if self.tty:
-            sys.stdout.write("\n")
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
-
-
 def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: str, device: str, threads: int,
           backend: str) -> dict[str, Any]:  # fmt: skip
     return {
@@ -160,7 +110,7 @@ def run_all(
         threads: torch threads per run; None: the cores divided by jobs (local) or 1 per CPU the task asks (Ray).
         log: where lines about runs go (LOGGER.info in compare).
     """
-    key = metric.replace("-", "_")
+    key = METRIC_KEYS[metric]
     if backend == "local" and jobs == 1:
         out = []
         for v, seed in plan:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .convergence import CONVERGED, classify
-from .runs import RunResult
+from .runs import LABELS, METRIC_KEYS, RunResult
 from .sequential import look_level
 from .stats import Difference, Spread, differences, spread
 
@@ -21,8 +21,6 @@ __all__ = ("DEFAULT_MARGIN", "METRIC_KEYS", "Costs", "Summary", "VariantSummary"
 # One mAP50-95 point: the resolution at which detection results are reported and gains claimed (COCO tables give
 # one decimal of a percent point), a tenth of what one Ultralytics scale step buys (yolov8n → s: +7.4 points).
 DEFAULT_MARGIN = 0.01
-METRIC_KEYS = {"map50": "map50", "map50-95": "map50_95"}  # the user-facing name and the attribute of a RunResult
-LABELS = {"map50": "mAP50", "map50_95": "mAP50-95"}
 
 
 @dataclass(frozen=True)

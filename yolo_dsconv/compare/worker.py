@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ("RunFailed", "attempt", "main")
+__all__ = ("RETRIES", "RunFailed", "attempt", "main")
 
+RETRIES = 2  # a run whose process dies is tried this many more times (resumed from last.pt, or restarted)
 _PR_SET_PDEATHSIG, _SIGKILL = 1, 9
 
 
@@ -68,8 +69,6 @@ def attempt(spec: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Train one run from the JSON spec in argv[0]."""
-    import yolo_dsconv  # noqa: F401  (registers the modules even with the start-up hook off)
-
     from .runs import Placement, train_run
     from .variants import Variant
 

@@ -23,7 +23,7 @@ from ..paths import find_model_yaml, scaled_name, unscaled_name
 from .indices import map_stock_index
 from .transfer import INSERTED_KEY
 
-__all__ = ("GraftError", "GraftResult", "graft", "graft_file", "graft_text", "resolve_model_yaml")
+__all__ = ("GraftError", "GraftResult", "graft", "graft_file", "graft_text", "is_classic", "resolve_model_yaml")
 
 
 class GraftError(ValueError):
@@ -60,28 +60,55 @@ def _rows(data: dict) -> list:
     return rows
 
 
-def _row_lines(lines: list[str], n_rows: int) -> list[int]:
-    """Line numbers of the layer rows (`- [from, n, module, args]`) under backbone: and head:, in order."""
-    out, section = [], None
+def _row_lines(lines: list[str], n_rows: int) -> list[tuple[int, int]]:
+    """(line, column of the row's opening `[`) of each layer row under backbone: and head:, in order.
+
+    Two layouts, one row per line: Ultralytics' block rows (`- [from, n, module, args]`) and classic YOLOv5's flow
+    lists (`[[from, n, module, args],` on the first line, `[from, ...],` after; the list's brackets are counted).
+    """
+    out, section, depth, flow, split = [], None, 0, None, False
     for i, line in enumerate(lines):
-        top = re.match(r"^(\w[\w-]*)\s*:", line)
+        code = line.split("#", 1)[0]
+        top = re.match(r"^(\w[\w-]*)\s*:", code)
         if top:
-            section = top.group(1)
-        elif section in {"backbone", "head"} and re.match(r"^\s*-\s*\[", line):
-            out.append(i)
-    if len(out) != n_rows:
+            section, depth, flow = top.group(1), 0, None
+            code = " " * top.end() + code[top.end() :]  # a flow list may open on the key's own line
+        if section not in {"backbone", "head"} or not code.strip():
+            continue
+        if flow is None:  # the section's first character decides: `-` block rows, `[` a classic flow list
+            flow = code.strip().startswith("[")
+        if not flow:
+            block = re.match(r"^\s*-\s*\[", code)
+            if block:
+                out.append((i, block.end() - 1))
+            continue
+        for col, ch in enumerate(code):
+            if ch == "[":
+                depth += 1
+                if depth == 2:
+                    out.append((i, col))
+            elif ch == "]":
+                depth -= 1
+        split |= depth > 1  # a flow row that goes on past its line
+    if split or len(out) != n_rows or len({i for i, _ in out}) != len(out):
+        form = "`[from, n, module, args],`" if flow else "`- [from, n, module, args]`"
         raise GraftError(
             f"graft: found {len(out)} one-line layer rows but the YAML has {n_rows} layers; "
-            "expected one `- [from, n, module, args]` row per line"
+            f"expected one {form} row per line"
         )
     return out
 
 
-def _from_span(line: str) -> tuple[int, int]:
-    """Character span of the `from` field in a row line (`- [from, n, module, args]`: its first `[` opens the row)."""
-    start = len(line) - len(line[line.index("[") + 1 :].lstrip(" "))
+def _from_span(line: str, col: int) -> tuple[int, int]:
+    """Character span of the `from` field of the row whose opening `[` is at `col`."""
+    start = len(line) - len(line[col + 1 :].lstrip(" "))
     end = line.index("]", start) + 1 if line[start] == "[" else line.index(",", start)
     return start, end
+
+
+def is_classic(data: dict) -> bool:
+    """Whether a model dict is in classic YOLOv5's format (anchors, one file per scale: depth/width multiples)."""
+    return isinstance(data, dict) and "anchors" in data and "scales" not in data
 
 
 def _module_name(row) -> str:
@@ -163,17 +190,24 @@ def graft_text(
         f = rows[i][0]
         new_refs = [_remap_from(j, i, a, p, names, module, changes) for j in (f if isinstance(f, list) else [f])]
         new_f = new_refs if isinstance(f, list) else new_refs[0]
-        line = lines[row_lines[i]]
+        n, col = row_lines[i]
+        line = lines[n]
         if new_f != f:
-            s, e = _from_span(line)
+            s, e = _from_span(line, col)
             line = line[:s] + str(new_f) + line[e:]  # a list of ints prints as YAML flow: [-1, 10]
         line = re.sub(rf"(#\s*){i}\b", rf"\g<1>{i + 1}", line, count=1)  # an index comment like `# 13`
-        lines[row_lines[i]] = line
-    indent = re.match(r"^(\s*)", lines[row_lines[a]]).group(1)
-    lines.insert(
-        row_lines[a] + 1,
-        f"{indent}- [-1, 1, {module}, {_flow(args)}] # {p} (yolo-dsconv: inserted after {names[a]} {a})",
-    )
+        lines[n] = line
+    n, col = row_lines[a]
+    note = f"# {p} (yolo-dsconv: inserted after {names[a]} {a})"
+    if is_classic(data):
+        if lines[n].split("#", 1)[0].rstrip().endswith("]]"):
+            raise GraftError(
+                f"graft: the {names[a]} row closes its list on its line; put the list's `]` on a line below"
+            )
+        lines.insert(n + 1, f"{' ' * col}[-1, 1, {module}, {_flow(args)}],  {note}")
+    else:
+        indent = re.match(r"^(\s*)", lines[n]).group(1)
+        lines.insert(n + 1, f"{indent}- [-1, 1, {module}, {_flow(args)}] {note}")
 
     inserted = [q + 1 if q >= p else q for q in (data.get(INSERTED_KEY) or [])] + [p]
     record = "# yolo-dsconv: indices of grafted layers; stock weights transfer across them"
@@ -185,8 +219,10 @@ def graft_text(
         f"# yolo-dsconv graft of {source or 'a model YAML'}: {module} inserted at {p} after {names[a]} ({a}); "
         f"{len(changes)} index change(s):",
         *(f"#   {c}" for c in changes),
-        "# Needs the yolo-dsconv package (pip install yolo-dsconv); a scale letter in the file name selects the scale.",
-    ]
+        "# Needs the yolo-dsconv package (pip install yolo-dsconv); "
+        + ("classic YOLOv5 format (README, \"Classic YOLOv5\")." if is_classic(data)
+           else "a scale letter in the file name selects the scale."),
+    ]  # fmt: skip
     new_text = "\n".join(header + lines) + "\n"
     new_data = yaml.safe_load(new_text)
     return GraftResult(new_text, new_data, p, a, changes)
@@ -234,9 +270,7 @@ def _dump_model_dict(d: dict) -> str:
 
 
 def _check_module(module: str) -> None:
-    from ultralytics.nn import tasks
-
-    import yolo_dsconv  # noqa: F401  (registers ExpandConv, DSConv)
+    from ultralytics.nn import tasks  # ExpandConv, DSConv: registered by the package's __init__, run before this
 
     if isinstance(module, str) and module.startswith(("nn.", "torchvision.ops.")):
         return  # the parser resolves these itself, as torch.nn.X and torchvision.ops.X
@@ -281,7 +315,8 @@ def graft_file(
     existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
     """
     src = resolve_model_yaml(model)
-    base = unscaled_name(src.stem)
+    classic = is_classic(yaml.safe_load(src.read_text()))
+    base = src.stem if classic else unscaled_name(src.stem)  # a classic file is one scale: its name keeps it
     out = Path(out) if out else Path.cwd() / f"{base}-dsconv.yaml"
     if out.resolve() == src.resolve():
         raise GraftError(
@@ -290,7 +325,9 @@ def graft_file(
     if out.exists() and not overwrite:
         raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
     result = graft_text(src.read_text(), after, module, args, stack, src.name)
-    if check:  # built under the input's name, so Ultralytics reads its scale and task from it, not from out=
+    if check and classic:
+        _check_builds_classic(result.data)
+    elif check:  # built under the input's name, so Ultralytics reads its scale and task from it, not from out=
         _check_builds(result.text, f"{base}-dsconv.yaml", result.data.get("scales"), _scale_of(Path(str(model)).name))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.text)
@@ -323,3 +360,24 @@ def _check_builds(text: str, name: str, scales: dict | None, scale: str = "") ->
             RTDETR(path) if "rtdetr" in path.stem.lower() else YOLO(path)  # quiet by default in every release
         except Exception as e:
             raise GraftError(f"graft: the grafted YAML does not build: {type(e).__name__}: {e}") from e
+
+
+def _check_builds_classic(data: dict) -> None:
+    """Build a classic YOLOv5 model dict once with the `yolov5` package's parser (registered by the start-up hook).
+
+    Raises:
+        GraftError: the `yolov5` package is not installed (pass check=False), or the model does not build.
+    """
+    from copy import deepcopy
+
+    try:
+        from yolov5.models.yolo import DetectionModel
+    except ImportError as e:
+        raise GraftError(
+            "graft: a classic YOLOv5 YAML is checked by building it with the yolov5 package, which is not installed "
+            f"({e}); pip install yolov5, or pass check=False"
+        ) from e
+    try:
+        DetectionModel(deepcopy(data))
+    except Exception as e:
+        raise GraftError(f"graft: the grafted YAML does not build: {type(e).__name__}: {e}") from e

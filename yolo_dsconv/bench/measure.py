@@ -1,4 +1,5 @@
-"""`yolo-dsconv bench`: module, training-step and whole-model timings, measured side by side in one run."""
+"""The benchmark's parts: module, training-step, whole-model and start-up timings, measured side by side, each as
+`Row`s (medians of interleaved runs)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import time
 import torch
 
 from .depthwise import bench_depthwise
-from .steps import forward, make_input, place, prepare, time_steps, torch_device, train_step
+from .results import Row
+from .steps import forward, make_input, place, prepare, time_steps, train_step
 from .timing import interleaved_medians
-from .variants import module_variants
+from .variants import TRAIN_DENSE_FALSE, TRAINED, module_variants
 
 __all__ = ("bench_depthwise", "bench_model", "bench_model_train", "bench_module", "bench_startup", "bench_train_step")
 
@@ -23,7 +25,7 @@ P5_SHAPES = [(256, 20), (256, 10), (256, 8), (512, 20), (512, 10), (512, 8)]
 
 def bench_module(
     shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32, channels_last=False, batch=1, amp=False
-) -> list[dict]:
+) -> list[Row]:
     """Forward (no grad, eval) median time of each module variant at each (channels, side) shape."""
     device, autocast = place(device, amp)
     rows = []
@@ -31,35 +33,27 @@ def bench_module(
         variants = {k: prepare(m, device, dtype, channels_last) for k, m in module_variants(c).items()}
         x = make_input((batch, c, s, s), device, dtype, channels_last)
         t = time_steps(forward, variants, x, autocast, rounds, device)
-        rows += [
-            {"part": "module fwd", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()
-        ]
+        rows += [Row("module fwd", f"{batch}x{c}x{s}x{s}", k, v * 1e3) for k, v in t.items()]
     return rows
 
 
 def bench_train_step(
     shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.float32, channels_last=False, batch=8, amp=False
-) -> list[dict]:
+) -> list[Row]:
     """Forward + backward (train mode, unfused) median time of the trainable variants."""
     device, autocast = place(device, amp)
     rows = []
     for c, s in shapes:
         variants = module_variants(c)
-        keep = ["ExpandConv unfused pruned", "ExpandConv unfused unpruned", "SPPF fused"]
         mods = {
-            k.replace(" unfused", "").replace(" fused", ""): prepare(
-                copy.deepcopy(variants[k]), device, dtype, channels_last
-            ).train()
-            for k in keep
+            k: prepare(copy.deepcopy(variants[v]), device, dtype, channels_last).train() for k, v in TRAINED.items()
         }
         from ..modules import ExpandConv
 
-        mods["ExpandConv dense=False"] = prepare(ExpandConv(c, c, dense=False), device, dtype, channels_last).train()
+        mods[TRAIN_DENSE_FALSE] = prepare(ExpandConv(c, c, dense=False), device, dtype, channels_last).train()
         x = make_input((batch, c, s, s), device, dtype, channels_last, requires_grad=True)
         t = time_steps(train_step, mods, x, autocast, rounds, device, warmup=2)
-        rows += [
-            {"part": "train step", "shape": f"{batch}x{c}x{s}x{s}", "variant": k, "ms": v * 1e3} for k, v in t.items()
-        ]
+        rows += [Row("train step", f"{batch}x{c}x{s}x{s}", k, v * 1e3) for k, v in t.items()]
     return rows
 
 
@@ -77,7 +71,7 @@ def _stock_and_dsconv(scale: str) -> dict[str, torch.nn.Module]:
 
 def bench_model(
     scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=torch.float32, channels_last=False, amp=False
-) -> list[dict]:
+) -> list[Row]:
     """Whole model (fused, eval, batch 1): stock yolov5{scale} vs yolov5{scale}-dsconv, params, GFLOPs, latency."""
     from ..profile import count_flops
 
@@ -92,22 +86,14 @@ def bench_model(
             x = make_input((1, 3, size, size), device, dtype, channels_last)
             t = time_steps(forward, models, x, autocast, rounds, device)
             for k, m in models.items():
-                rows.append(
-                    {
-                        "part": "model fwd",
-                        "shape": f"1x3x{size}x{size}",
-                        "variant": k,
-                        "ms": t[k] * 1e3,
-                        "params": sum(p.numel() for p in m.parameters()),
-                        "gflops": count_flops(m, size) / 1e9,
-                    }
-                )
+                params = sum(p.numel() for p in m.parameters())
+                rows.append(Row("model fwd", f"1x3x{size}x{size}", k, t[k] * 1e3, params, count_flops(m, size) / 1e9))
     return rows
 
 
 def bench_model_train(
     scales="ns", size=640, batch=16, rounds=10, device="cpu", dtype=torch.float32, channels_last=False, amp=False
-) -> list[dict]:
+) -> list[Row]:
     """Whole-model training step (train mode, unfused, forward + backward of the summed head outputs).
 
     This is the part of `yolo train` the architecture changes; the loss, optimizer step and data loading cost the
@@ -119,14 +105,11 @@ def bench_model_train(
         models = {k: prepare(m.train(), device, dtype, channels_last) for k, m in _stock_and_dsconv(scale).items()}
         x = make_input((batch, 3, size, size), device, dtype, channels_last)
         t = time_steps(train_step, models, x, autocast, rounds, device, warmup=2)
-        rows += [
-            {"part": "model train step", "shape": f"{batch}x3x{size}x{size}", "variant": k, "ms": v * 1e3}
-            for k, v in t.items()
-        ]
+        rows += [Row("model train step", f"{batch}x3x{size}x{size}", k, v * 1e3) for k, v in t.items()]
     return rows
 
 
-def bench_startup(rounds=30) -> list[dict]:
+def bench_startup(rounds=30) -> list[Row]:
     """Wall time of `python -c pass` with the start-up hook on and off (YOLO_DSCONV_HOOK), interleaved."""
     import os
 
@@ -136,20 +119,21 @@ def bench_startup(rounds=30) -> list[dict]:
         )
 
     t = interleaved_medians({"hook on": launch("1"), "hook off": launch("0")}, rounds=rounds, warmup=3)
-    return [{"part": "python -c pass", "shape": "-", "variant": k, "ms": v * 1e3} for k, v in t.items()]
+    return [Row("python -c pass", "-", k, v * 1e3) for k, v in t.items()]
 
 
-def environment(device: str) -> dict:
+def environment(device: torch.device) -> dict:
     """What the numbers were measured on."""
     info = {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
-        "device": device,
+        "device": str(device),
         "time": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    dev = torch_device(device)
-    if dev.type == "cuda":
-        info.update(gpu=torch.cuda.get_device_name(dev), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
+    if device.type == "cuda":
+        info.update(
+            gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version()
+        )
     return info

@@ -1,0 +1,59 @@
+"""The one progress line a parallel comparison shows (local processes or Ray tasks alike)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+from .runs import RunResult
+
+__all__ = ("Progress",)
+
+
+@dataclass
+class Progress:
+    """The one line a parallel comparison shows: done / running / queued, elapsed, time left, running means."""
+
+    total: int
+    jobs: int
+    key: str
+    running: int = 0
+    done: list[RunResult] = field(default_factory=list)
+    started: float = field(default_factory=lambda: time.monotonic())  # looked up at each call, as sys.stdout is
+    tty: bool = field(default_factory=lambda: sys.stdout.isatty())
+
+    def add(self, result: RunResult) -> None:
+        """Count a run that ended (trained in this call, or reused)."""
+        self.done.append(result)
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        queued = self.total - len(self.done) - self.running
+        trained = sum(r.status != "reused" for r in self.done)
+        left = _clock(elapsed * (queued + self.running) / trained) if trained else "?"  # at this call's pace
+        means: dict[str, list[float]] = {}
+        for r in self.done:
+            means.setdefault(r.variant, []).append(getattr(r, self.key))
+        mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
+        return (
+            f"compare: {len(self.done)}/{self.total} done, {self.running} running, {queued} queued, "
+            f"{_clock(elapsed)} elapsed, ~{left} left" + (f"; {mean_text}" if mean_text else "")
+        )
+
+    def show(self) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K" + self.line())
+        else:
+            sys.stdout.write(self.line() + "\n")
+        sys.stdout.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            sys.stdout.write("\n")
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
