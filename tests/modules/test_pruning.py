@@ -89,6 +89,28 @@ def test_pruning_off_under_tracing():
         torch.testing.assert_close(traced(x), conv(x))
 
 
+def _conv_kernels(program) -> list[tuple[int, ...]]:
+    convs = [n for n in program.graph.nodes if n.op == "call_function" and "conv" in str(n.target)]
+    return sorted({tuple(n.args[1].meta["val"].shape[-2:]) for n in convs})
+
+
+def test_torch_export_keeps_full_kernels_and_a_dynamic_export_is_exact_at_other_sizes():
+    """LiteRT, ExecuTorch and dynamo ONNX export through torch.export: no kernel pruned for the export size, and a
+    dynamic-shape program traced at 3×3 computes the eager module at 8×8 and 20×13."""
+    from torch.export import Dim, export
+
+    torch.manual_seed(0)
+    m = ExpandConv(32, 32).eval()
+    x3 = torch.rand(1, 32, 3, 3)
+    static = export(m, (x3,))
+    assert _conv_kernels(static) == [(1, 1), (5, 5), (7, 7), (9, 9)]  # at 3×3 eager keeps only the 5×5 taps
+    dynamic = export(m, (x3,), dynamic_shapes={"x": {2: Dim("h", min=2, max=64), 3: Dim("w", min=2, max=64)}})
+    for h, w in ((3, 3), (8, 8), (20, 13)):
+        x = torch.rand(1, 32, h, w)
+        with torch.no_grad():
+            torch.testing.assert_close(dynamic.module()(x), m(x), rtol=1e-5, atol=1e-5)
+
+
 PRUNE_ENV = """
 import torch
 from yolo_dsconv import ExpandConv

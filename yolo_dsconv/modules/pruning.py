@@ -46,8 +46,9 @@ class TapPrunedConv2d(nn.Conv2d):
     It is a drop-in `nn.Conv2d` (same parameters and state_dict), so Ultralytics' `fuse_conv_and_bn`, which folds BN
     into the conv in place, keeps it. Pruning applies only to 'same' zero padding (padding = d·(k-1)/2 per axis) and
     to CPU tensors: on CUDA the sliced weight and the extra launches cost more than the skipped taps save (measured
-    on an H100, docs/design.md "Exact tap pruning"). It is skipped while tracing (TorchScript, ONNX), so exported
-    graphs hold the full kernel and stay valid for any input size.
+    on an H100, docs/design.md "Exact tap pruning"). It is skipped while tracing (TorchScript, ONNX) and under
+    `torch.export` (LiteRT, ExecuTorch, dynamo ONNX), so exported graphs hold the full kernel and stay valid for any
+    input size, dynamic shapes included.
 
     Shapes:
         x: (N, C_in, H, W) -> (N, C_out, H_out, W_out), exactly as `nn.Conv2d`.
@@ -72,6 +73,7 @@ class TapPrunedConv2d(nn.Conv2d):
         if (
             torch.jit.is_tracing()
             or torch.jit.is_scripting()
+            or torch.compiler.is_exporting()
             or not pruning_enabled(self)
             or input.device.type != "cpu"
             or not self._same_padding()
