@@ -43,6 +43,7 @@ def test_wheel_install_hook_and_packaged_yamls(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "yolo_dsconv.pth" in names and "_yolo_dsconv_hook.py" in names
     assert "yolo_dsconv/cfg/models/yolov5-dsconv.yaml" in names
+    assert {f"yolo_dsconv/cfg/classic/yolov5{s}-dsconv.yaml" for s in "nsmlx"} <= set(names)  # classic YOLOv5
 
     # A fresh environment: the wheel alone, its dependencies seen through a plain path entry (no other .pth runs).
     py, purelib = bare_venv(tmp_path / "venv", [sysconfig.get_paths()["purelib"]])

@@ -87,3 +87,14 @@ def test_find_model_yaml(tmp_path):
     for name in ("nothing-here.yaml", "nothing-here.yml"):
         with pytest.raises(FileNotFoundError, match=f"^model='{name}' is neither an existing file nor a YAML shipped"):
             find_model_yaml(name)
+
+
+def test_classic_fallback_finds_shipped_classic_yamls_by_name_only():
+    from yolo_dsconv.paths import CLASSIC_YAMLS, classic_fallback
+
+    assert sorted(p.name for p in CLASSIC_YAMLS.glob("*.yaml")) == [f"yolov5{s}-dsconv.yaml" for s in "lmnsx"]
+    assert classic_fallback("yolov5s-dsconv.yaml") == str(CLASSIC_YAMLS / "yolov5s-dsconv.yaml")
+    assert classic_fallback("some/dir/yolov5n-dsconv.yaml") == str(CLASSIC_YAMLS / "yolov5n-dsconv.yaml")
+    assert classic_fallback("yolov5-dsconv.yaml") is None  # the Ultralytics (unscaled) one is not a classic file
+    assert classic_fallback("yolov5s-dsconv.yml") is None and classic_fallback("yolov5s-dsconv") is None
+    assert classic_fallback("data.yaml") is None

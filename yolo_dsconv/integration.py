@@ -27,9 +27,9 @@ Classic YOLOv5 (the `yolov5` package's `yolov5.models.yolo`, or a cloned repo's 
 
 8. `<yolo>.parse_model`, `<yolo>._yolo_dsconv_base_modules` and `<yolo>.<Name>`: as 1 to 3. Why: the classic parser
    resolves names with `eval(m)` in its module's globals and gives Conv-like channel handling
-   (`make_divisible(c2 * gw, 8)`) to the members of one set literal. Checked on `yolov5` 7.0.14.
-9. `<yolo>.BaseModel.fuse`: wrapped; the BatchNorms inside the plugin's modules are folded first. Why: the classic
-   `fuse` only folds its own `Conv`/`DWConv` classes.
+   (`make_divisible(c2 * gw, 8)`) to the members of one set literal. Checked on `yolov5` 6.0.7 to 7.0.14.
+9. `<yolo>.BaseModel.fuse` (`Model.fuse` before 6.2): wrapped; the BatchNorms inside the plugin's modules are
+   folded first. Why: the classic `fuse` only folds its own `Conv`/`DWConv` classes.
 10. `check_file` of the module `<yolo>.check_yaml` comes from (`yolov5.utils.general`): wrapped; a file it does not
     find is looked up among the shipped classic YAMLs (`yolo_dsconv/cfg/classic`). Why: `yolov5 train --cfg
     yolov5s-dsconv.yaml` from any folder.
@@ -342,7 +342,8 @@ def apply_classic_patches(yolo: Any, check_rows: Callable[[dict], None]) -> None
             `check_yaml`), or its parser cannot be extended.
     """
     name = getattr(yolo, "__name__", repr(yolo))
-    missing = [a for a in ("parse_model", "BaseModel", "check_yaml") if not hasattr(yolo, a)]
+    model = getattr(yolo, "BaseModel", None) or getattr(yolo, "Model", None)  # 6.0/6.1: `Model` holds fuse()
+    missing = [a for a in ("parse_model", "check_yaml") if not hasattr(yolo, a)] + ([] if model else ["BaseModel"])
     if missing:
         raise _fail(f"{name} has no {', '.join(missing)}; expected a classic YOLOv5 models/yolo.py", name)
     with lock:
@@ -352,7 +353,7 @@ def apply_classic_patches(yolo: Any, check_rows: Callable[[dict], None]) -> None
             _remember(yolo, REGISTRY)
             setattr(yolo, REGISTRY, [])
         wrap_once(yolo, "parse_model", lambda original: _parse_model_patch(original, check_rows, f"classic {name}"))
-        wrap_once(yolo.BaseModel, "fuse", _classic_fuse_patch)
+        wrap_once(model, "fuse", _classic_fuse_patch)
         general = inspect.getmodule(inspect.unwrap(yolo.check_yaml))
         if general is not None and callable(getattr(general, "check_file", None)):
             wrap_once(general, "check_file", _classic_check_file_patch)

@@ -79,7 +79,7 @@ def shipped_fallback(file: str) -> str | None:
 def classic_fallback(file: str) -> str | None:
     """A shipped classic YOLOv5 YAML of that file name (`yolov5s-dsconv.yaml`), for the classic `check_file`."""
     candidate = CLASSIC_YAMLS / Path(str(file)).name
-    return str(candidate) if str(file).endswith((".yaml", ".yml")) and candidate.is_file() else None
+    return str(candidate) if candidate.is_file() else None
 
 
 def find_model_yaml(model: str | Path) -> Path:
