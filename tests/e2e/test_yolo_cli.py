@@ -227,6 +227,56 @@ def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
     assert_parts_close(torch.from_numpy(np.load(o2)), ref)
 
 
+NATIVE = """
+import sys
+try:
+    import yolo_dsconv
+    sys.exit("yolo_dsconv is importable here")
+except ImportError:
+    pass
+import ncnn, numpy as np, openvino as ov
+x = np.load({x!r})
+core, out = ov.Core(), {{}}
+for name, config in (("openvino f32", {{"INFERENCE_PRECISION_HINT": "f32"}}), ("openvino default", {{}})):
+    compiled = core.compile_model(core.read_model({xml!r}), "CPU", config)
+    out[name] = compiled(x)[0]
+    out[name + " precision"] = np.array(str(compiled.get_property("INFERENCE_PRECISION_HINT")))
+net = ncnn.Net()
+net.load_param({param!r})
+net.load_model({bin!r})
+extractor = net.create_extractor()
+extractor.input("in0", ncnn.Mat(x[0]))
+out["ncnn"] = np.array(extractor.extract("out0")[1])[None]
+np.savez({o!r}, **out)
+"""
+
+
+def test_export_openvino_and_ncnn_at_320_match_pytorch(trained_run, tmp_path):
+    """`yolo export format=openvino|ncnn imgsz=320`, run by each runtime in an interpreter that cannot import the
+    plugin: OpenVINO at f32 and NCNN match PyTorch; OpenVINO's CPU default precision is reported, not required."""
+    import numpy as np
+    import torch
+    from ultralytics import YOLO
+
+    best = trained_run / "weights" / "best.pt"
+    for fmt in ("openvino", "ncnn"):
+        run_cmd(["yolo", "export", f"model={best}", f"format={fmt}", "imgsz=320"], cwd=tmp_path)
+    ov_dir, ncnn_dir = best.parent / "best_openvino_model", best.parent / "best_ncnn_model"
+    x = torch.rand(1, 3, 320, 320)
+    np.save(tmp_path / "x.npy", x.numpy())
+    o = tmp_path / "native.npz"
+    files = {"xml": ov_dir / "best.xml", "param": ncnn_dir / "model.ncnn.param", "bin": ncnn_dir / "model.ncnn.bin"}
+    run_without_plugin(NATIVE.format(x=str(tmp_path / "x.npy"), o=str(o), **{k: str(v) for k, v in files.items()}))
+    model = YOLO(best).model.float().fuse(verbose=False).eval()
+    with torch.no_grad():
+        ref = model(x)[0]
+    out = np.load(o)
+    assert_parts_close(torch.from_numpy(out["openvino f32"]), ref)
+    assert_parts_close(torch.from_numpy(out["ncnn"]), ref)
+    assert str(out["openvino f32 precision"]) == "<Type: 'float32'>"
+    assert out["openvino default"].shape == tuple(ref.shape)  # bf16 on CPUs that have it: about 0.1 px off
+
+
 DYNAMIC = """
 import numpy as np, onnxruntime as ort
 session = ort.InferenceSession({onnx!r})
