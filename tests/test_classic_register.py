@@ -9,7 +9,7 @@ import pytest
 from yolo_dsconv import UnsupportedUltralyticsError, integration
 from yolo_dsconv.classic import register
 
-NO_CONTAINER = '''
+NO_CONTAINER = """
 def parse_model(d, ch):
     return [m for m in d]  # no set of Conv-like modules
 
@@ -21,7 +21,7 @@ class BaseModel:
 
 def check_yaml(file):
     return file
-'''
+"""
 
 
 def _module(tmp_path, name: str, source: str):
