@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all classic-env lint ultralytics-tests versions versions-ci mutation bench clean
+.PHONY: install demo info test test-all classic-env exports-env exports lint ultralytics-tests versions versions-ci mutation bench clean
 
 install: $(STAMP)
 
@@ -64,6 +64,18 @@ mutation: $(STAMP)  ## mutation testing of modules/, registry.py, yaml_tools/, p
 	rm -rf mutants
 	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
+
+# The export toolchains (TensorFlow, PaddlePaddle, MNN, ExecuTorch, LiteRT, Core ML tools) in their own environment:
+# setup.cfg's `exports` extra on top of .venv, about 4 GB.
+EXPORTS := .cache/exports
+
+exports-env: $(EXPORTS)/.ready
+
+$(EXPORTS)/.ready: $(STAMP) setup.cfg scripts/overlay.py
+	$(BIN)/python scripts/overlay.py $(EXPORTS) --extra exports
+
+exports: $(EXPORTS)/.ready  ## the export matrix (README "Deploying"): 11 formats × stock/dsconv × yolov5n/yolov8n × 320/640, parity and latency (about an hour; not in CI)
+	$(EXPORTS)/bin/python scripts/export_matrix.py
 
 bench: $(STAMP)  ## speed targets (README "Speed")
 	$(BIN)/yolo-dsconv bench

@@ -73,11 +73,22 @@ _PLUGIN_FILES = ("yolo_dsconv", "_yolo_dsconv", "__editable__")
 _plugin_free: list = []
 
 
+PLUGIN_ABSENT = """
+import sys
+try:
+    import yolo_dsconv
+    sys.exit("yolo_dsconv is importable here")
+except ImportError:
+    pass
+"""
+
+
 def run_without_plugin(code: str, *, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run `code` in an isolated interpreter (`-I`) that sees this environment's packages but cannot find yolo_dsconv.
 
-    The interpreter is a bare venv whose only path entry is a folder of links to every top-level item of this
-    environment's site-packages except the plugin's own (its package, hook, .pth files and editable finder).
+    `code` runs only after the interpreter has shown that importing yolo_dsconv fails. The interpreter is a bare venv
+    whose only path entry is a folder of links to every top-level item of this environment's site-packages except
+    the plugin's own (its package, hook, .pth files and editable finder).
     """
     import atexit
     import shutil
@@ -94,7 +105,7 @@ def run_without_plugin(code: str, *, timeout: int = 600) -> subprocess.Completed
                 (deps / item.name).symlink_to(item)
         _plugin_free.append(bare_venv(root / "venv", [str(deps)])[0])
     proc = subprocess.run(
-        [str(_plugin_free[0]), "-I", "-c", code],
+        [str(_plugin_free[0]), "-I", "-c", PLUGIN_ABSENT + code],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -124,3 +124,23 @@ def test_erf_320_intervals_are_those_of_the_committed_sides():
         numbers = [float(x.replace("−", "-")) for x in re.findall(r"[+−-]\d+", text)]
         assert numbers == [round(d.delta), round(d.low), round(d.high)], (ref, v, k)
         assert text in README
+
+
+def test_export_matrix_table_is_the_committed_matrix():
+    """README "Deploying" shows the summary that scripts/export_matrix.py wrote, and it covers ≥ 8 loadable formats
+    at 320 and 640 px with parity and a latency ratio in every cell."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import export_matrix
+
+    committed = json.loads((REPO / "docs" / "results" / "export_matrix.json").read_text())
+    table = export_matrix.summary(committed["rows"])
+    assert "\n".join(table) in README
+    assert "\n".join(table) in (REPO / "docs" / "results" / "export_matrix.md").read_text()
+    measured = [ln for ln in table[2:] if "-" not in [c.strip() for c in ln.split("|")[4:-1]]]
+    assert len(measured) - 1 >= 8  # every latency cell filled, PyTorch itself not counted
+    assert not any(ln.startswith("| coreml ") for ln in measured)  # runs only on macOS: no cell
+    sizes = {r["imgsz"] for r in committed["rows"]}
+    assert sizes == {320, 640}

@@ -1,0 +1,161 @@
+"""Candidate exact inference forms of a fused ExpandConv, timed against its own forward in each runtime.
+
+The forms:
+- `merged-pw`: the n branch pointwise convs as one grouped 1×1 (groups = n) on the concatenated branch outputs;
+- `merged-dense`: the n dense first stages, which all read cv1's output, as one depthwise conv on that output
+  repeated n times, each kernel zero-padded to the largest (one launch, more taps: 3·9² instead of 5²+7²+9²);
+- both together.
+The fused SPPF of the same width is timed beside them: what ExpandConv adds to a model, in each runtime.
+
+Each form must match the module (`torch.testing.assert_close`, the reference test's tolerance) before it is timed.
+Timing: interleaved rounds, medians, batch 1, 2 threads, in eager PyTorch (CPU tap pruning on, as users run it) and
+in ONNX Runtime and OpenVINO (f32) on each form's ONNX export (full kernels, as exports hold them).
+
+Usage: python scripts/inference_forms.py [--shapes 512x20,256x20,256x10] [--rounds 100]
+       [--out docs/results/inference_forms]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from yolo_dsconv.bench.timing import interleaved_medians  # noqa: E402
+from yolo_dsconv.modules import ExpandConv  # noqa: E402
+from yolo_dsconv.modules.fuse import fuse_conv_bn  # noqa: E402
+
+
+class MergedForm(nn.Module):
+    """A fused ExpandConv with its branch pointwise convs (`pw`) and/or dense first stages (`dense`) merged."""
+
+    def __init__(self, m: ExpandConv, dense: bool, pw: bool):
+        super().__init__()
+        self.cv1, self.cv2, self.n, self.c, self.act = m.cv1, m.cv2, len(m.m), m.c_, m.m[0][-1].act
+        self.first = None if dense else nn.ModuleList(b[0] for b in m.m)
+        self.dilated = nn.ModuleList(b[1] for b in m.m)
+        self.pws = None if pw else nn.ModuleList(b[2] for b in m.m)
+        if dense:
+            k = max(m.k)
+            pad = [(k - b[0].conv.kernel_size[0]) // 2 for b in m.m]
+            w = torch.cat([F.pad(b[0].conv.weight, (p, p, p, p)) for b, p in zip(m.m, pad)])
+            self.dense = nn.Conv2d(self.n * self.c, self.n * self.c, k, 1, k // 2, groups=self.n * self.c)
+            self.dense.weight.data, self.dense.bias.data = w, torch.cat([b[0].conv.bias for b in m.m])
+        if pw:
+            self.pw = nn.Conv2d(self.n * self.c, self.n * self.c, 1, groups=self.n)
+            self.pw.weight.data = torch.cat([b[2].conv.weight for b in m.m])
+            self.pw.bias.data = torch.cat([b[2].conv.bias for b in m.m])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.cv1(x)
+        if self.first is None:
+            z = self.act(self.dense(y.repeat(1, self.n, 1, 1)))
+            zs = [d(z[:, i * self.c : (i + 1) * self.c]) for i, d in enumerate(self.dilated)]
+        else:
+            zs = [d(f(y)) for f, d in zip(self.first, self.dilated)]
+        if self.pws is None:
+            return self.cv2(torch.cat([y, self.act(self.pw(torch.cat(zs, 1)))], 1))
+        return self.cv2(torch.cat([y, *(p(z) for p, z in zip(self.pws, zs))], 1))
+
+
+def module(c1: int) -> ExpandConv:
+    """A fused ExpandConv(c1, c1) with non-trivial BatchNorm statistics folded in."""
+    torch.manual_seed(0)
+    m = ExpandConv(c1, c1).eval()
+    for bn in (b for b in m.modules() if isinstance(b, nn.BatchNorm2d)):
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.5, 0.5)
+    return fuse_conv_bn(m)
+
+
+def forms(m: ExpandConv) -> dict[str, nn.Module]:
+    return {
+        "module": m,
+        "merged-pw": MergedForm(m, dense=False, pw=True),
+        "merged-dense": MergedForm(m, dense=True, pw=False),
+        "merged-both": MergedForm(m, dense=True, pw=True),
+    }
+
+
+def sppf(c1: int) -> nn.Module:
+    """The fused SPPF(c1, c1) that ExpandConv sits behind: the yardstick of each runtime (not a form)."""
+    from ultralytics.nn.modules.block import SPPF
+
+    return fuse_conv_bn(SPPF(c1, c1).eval())
+
+
+def runtimes(fs: dict[str, nn.Module], x: torch.Tensor, tmp: Path) -> dict[str, dict]:
+    """name -> {form: callable} for eager PyTorch, ONNX Runtime and OpenVINO f32."""
+    import onnxruntime as ort
+    import openvino as ov
+
+    out = {"pytorch": {k: (lambda f=f: f(x)) for k, f in fs.items()}, "onnxruntime": {}, "openvino-f32": {}}
+    so = ort.SessionOptions()
+    so.intra_op_num_threads, so.inter_op_num_threads = 2, 1
+    # idle intra-op threads spin after each run by default and steal the cores from the next session timed
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    core, xn = ov.Core(), x.numpy()
+    for k, f in fs.items():
+        path = tmp / f"{k}.onnx"
+        torch.onnx.export(f, (x,), str(path), dynamo=False, input_names=["x"])
+        s = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        out["onnxruntime"][k] = lambda s=s: s.run(None, {"x": xn})
+        c = core.compile_model(str(path), "CPU", {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": 2})
+        out["openvino-f32"][k] = lambda c=c: c(xn)
+        if k != "SPPF":
+            torch.testing.assert_close(
+                torch.from_numpy(out["onnxruntime"][k]()[0]), fs["module"](x), rtol=1e-4, atol=1e-4
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shapes", default="512x20,256x20,256x10", help="c1 x side of the P5 map (yolov5s/n at 640/320)")
+    ap.add_argument("--rounds", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "results" / "inference_forms")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    rows = []
+    for shape in args.shapes.split(","):
+        c1, side = (int(v) for v in shape.split("x"))
+        m = module(c1)
+        x = torch.randn(1, c1, side, side)
+        fs = forms(m)
+        with torch.no_grad():
+            ref = m(x)
+            for f in fs.values():
+                torch.testing.assert_close(f(x), ref)  # exact rewrites only
+            fs["SPPF"] = sppf(c1)
+            with tempfile.TemporaryDirectory() as tmp:
+                for rt, fns in runtimes(fs, x, Path(tmp)).items():
+                    med = interleaved_medians(fns, rounds=args.rounds, warmup=10)
+                    row = {"shape": f"1x{c1}x{side}x{side}", "runtime": rt, "ms": {k: v * 1e3 for k, v in med.items()}}
+                    row["ratio"] = {k: v / med["module"] for k, v in med.items()}
+                    rows.append(row)
+                    print(row["shape"], rt, " ".join(f"{k} {v:.3f}" for k, v in row["ratio"].items()), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps({"torch": torch.__version__, "rows": rows}, indent=1))
+    names = list(rows[0]["ratio"])
+    lines = [
+        "| input | runtime | module ms | " + " | ".join(f"{n} / module" for n in names[1:]) + " |",
+        "|---|---|---|" + "---|" * (len(names) - 1),
+    ]
+    for r in rows:
+        ratios = " | ".join(f"{r['ratio'][n]:.3f}" for n in names[1:])
+        lines.append(f"| {r['shape']} | {r['runtime']} | {r['ms']['module']:.2f} | {ratios} |")
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
