@@ -119,10 +119,39 @@ def runtimes(fs: dict[str, nn.Module], x: torch.Tensor, tmp: Path) -> dict[str, 
     return out
 
 
+def model_rows(family: str, sizes: list[int], rounds: int) -> list[dict]:
+    """Whole fused models in eager PyTorch: stock, and dsconv with its branches merged (what `model.fuse()` now
+    gives) or not, interleaved; batch 1 at each size."""
+    import copy
+
+    from ultralytics import YOLO
+
+    import yolo_dsconv  # noqa: F401  (registers ExpandConv and the fuse patch)
+
+    stock = YOLO(f"{family}.yaml").model.eval().fuse(verbose=False)
+    merged = YOLO(f"{family}-dsconv.yaml").model.eval().fuse(verbose=False)
+    branches = copy.deepcopy(merged)
+    for m in branches.modules():
+        if isinstance(m, ExpandConv):
+            assert m.merged
+            m.merged = False
+    rows = []
+    for size in sizes:
+        x = torch.rand(1, 3, size, size)
+        with torch.no_grad():
+            models = {"stock": stock, "dsconv branches": branches, "dsconv merged": merged}
+            fns = {k: (lambda m=m, x=x: m(x)) for k, m in models.items()}
+            med = interleaved_medians(fns, rounds=rounds, warmup=5)
+        rows.append({"model": f"{family} {size}", "ms": {k: v * 1e3 for k, v in med.items()}})
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shapes", default="512x20,256x20,256x10", help="c1 x side of the P5 map (yolov5s/n at 640/320)")
     ap.add_argument("--rounds", type=int, default=100)
+    ap.add_argument("--models", default="yolov5n:320,640", help="family:sizes for the whole-model rows ('' for none)")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "results" / "inference_forms")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
@@ -144,8 +173,14 @@ def main(argv: list[str] | None = None) -> None:
                     row["ratio"] = {k: v / med["module"] for k, v in med.items()}
                     rows.append(row)
                     print(row["shape"], rt, " ".join(f"{k} {v:.3f}" for k, v in row["ratio"].items()), flush=True)
+    models = []
+    for spec in filter(None, args.models.split(";")):
+        family, sizes = spec.split(":")
+        models += model_rows(family, [int(v) for v in sizes.split(",")], args.rounds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps({"torch": torch.__version__, "rows": rows}, indent=1))
+    args.out.with_suffix(".json").write_text(
+        json.dumps({"torch": torch.__version__, "rows": rows, "models": models}, indent=1)
+    )
     names = list(rows[0]["ratio"])
     lines = [
         "| input | runtime | module ms | " + " | ".join(f"{n} / module" for n in names[1:]) + " |",
@@ -154,6 +189,18 @@ def main(argv: list[str] | None = None) -> None:
     for r in rows:
         ratios = " | ".join(f"{r['ratio'][n]:.3f}" for n in names[1:])
         lines.append(f"| {r['shape']} | {r['runtime']} | {r['ms']['module']:.2f} | {ratios} |")
+    if models:
+        lines += [
+            "",
+            "| model (eager, fused) | stock ms | dsconv/stock, branches | dsconv/stock, merged | merged/branches |",
+            "|---|---|---|---|---|",
+        ]
+        for r in models:
+            ms = r["ms"]
+            lines.append(
+                f"| {r['model']} | {ms['stock']:.2f} | {ms['dsconv branches'] / ms['stock']:.3f} "
+                f"| {ms['dsconv merged'] / ms['stock']:.3f} | {ms['dsconv merged'] / ms['dsconv branches']:.3f} |"
+            )
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

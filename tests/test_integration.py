@@ -20,7 +20,8 @@ def state():
     # torch keeps the safe globals in a set: the order of get_safe_globals() may change when uninstall rebuilds it.
     return {
         "parse_model": tasks.parse_model, "alias": getattr(unn, "parse_model", None), "check_yaml": tasks.check_yaml,
-        "load": tasks.BaseModel.__dict__["load"], "callbacks": {k: list(v) for k, v in default_callbacks.items()},
+        "load": tasks.BaseModel.__dict__["load"], "fuse": tasks.BaseModel.__dict__["fuse"],
+        "callbacks": {k: list(v) for k, v in default_callbacks.items()},
         "safe": set(get_safe_globals()), "names": sorted(k for k in vars(tasks) if "dsconv" in k.lower()
                                                            or k in ("ExpandConv", "DSConv")),
     }
@@ -52,7 +53,7 @@ print(json.dumps({
 def test_install_is_idempotent_and_uninstall_restores_every_original():
     code = ROUND_TRIP.replace("YAML_PATH", repr(str(MODEL_YAMLS / "yolov5n-dsconv.yaml")))
     out = json.loads(run_python(code, env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
-    assert out["changed"] == dict.fromkeys(out["changed"], True)  # each of the seven kinds of change happens
+    assert out["changed"] == dict.fromkeys(out["changed"], True)  # each of the eight kinds of change happens
     assert out["idempotent"] == dict.fromkeys(out["idempotent"], True)
     assert out["restored"] == dict.fromkeys(out["restored"], True)
     assert out["names"] == ["DSConv", "ExpandConv", "_yolo_dsconv_base_modules"]
@@ -134,3 +135,31 @@ def test_no_reference_outside_the_repository():
     ]
     assert cited == []
     assert (REPO / "docs" / "design.md").is_file()
+
+
+FUSE = """
+import json, torch
+from ultralytics import YOLO
+from yolo_dsconv import ExpandConv
+from yolo_dsconv.bench.variants import randomise_bn
+torch.manual_seed(0)
+model = YOLO({cfg!r}).model.eval()
+randomise_bn(model)
+m = next(m for m in model.modules() if isinstance(m, ExpandConv))
+out = []
+m.register_forward_hook(lambda mod, a, y: out.append(y))
+x = torch.rand(1, 3, 320, 320)
+with torch.no_grad():
+    model(x)
+    model.fuse(verbose=False)
+    model(x)
+torch.testing.assert_close(out[1], out[0], rtol=1e-4, atol=1e-4)
+print(json.dumps({{"merged": m.merged, "bn": any(isinstance(b, torch.nn.BatchNorm2d) for b in model.modules())}}))
+"""
+
+
+def test_model_fuse_merges_expandconv_branches_exactly():
+    """`model.fuse()` (what predict, val and export call) folds the BatchNorms, then gives ExpandConv its merged
+    eager form; the module's output stays the same. A fresh interpreter: the fuse patch comes with registration."""
+    out = run_python(FUSE.format(cfg=str(MODEL_YAMLS / "yolov5n-dsconv.yaml")), env={"YOLO_DSCONV_HOOK": "0"})
+    assert json.loads(out.stdout.splitlines()[-1]) == {"merged": True, "bn": False}

@@ -9,7 +9,7 @@ repo, one line at the top of `train.py` (or any script) does it:
 
 The classic parser then builds ExpandConv with c1 inferred and c2 scaled by its own rule, `make_divisible(c2 * gw,
 8)`; `fuse()` folds the plugin's BatchNorms too; `check_file` finds the shipped `yolov5{n,s,m,l,x}-dsconv.yaml`.
-Every change is made in `integration.py` (patches 8 to 10) and undone by `integration.uninstall()`.
+Every change is made in `integration.py` (patches 9 to 11) and undone by `integration.uninstall()`.
 """
 
 from __future__ import annotations

@@ -21,16 +21,19 @@ background):
 6. `ultralytics.utils.callbacks.base.default_callbacks["on_pretrain_routine_start"]`: one no-op callback appended.
    Why: from 8.4.150 DDP worker files cloudpickle the trainer's callbacks; unpickling this one imports the plugin.
 7. torch's safe globals: the plugin's module classes added. Why: checkpoints load under `ULTRALYTICS_SAFE_LOAD=1`.
+8. `ultralytics.nn.tasks.BaseModel.fuse`: wrapped; after it, each `ExpandConv` precomputes its merged eager CPU
+   form (`ExpandConv.merge`). Why: it needs the folded BatchNorms, and `fuse()` is where Ultralytics folds them
+   (predict, val and export all call it).
 
 Classic YOLOv5 (the `yolov5` package's `yolov5.models.yolo`, or a cloned repo's `models.yolo`), by
 `apply_classic_patches(module)`, each change made to that module object:
 
-8. `<yolo>.parse_model`, `<yolo>._yolo_dsconv_base_modules` and `<yolo>.<Name>`: as 1 to 3. Why: the classic parser
+9. `<yolo>.parse_model`, `<yolo>._yolo_dsconv_base_modules` and `<yolo>.<Name>`: as 1 to 3. Why: the classic parser
    resolves names with `eval(m)` in its module's globals and gives Conv-like channel handling
    (`make_divisible(c2 * gw, 8)`) to the members of one set literal. Checked on `yolov5` 6.0.7 to 7.0.14.
-9. `<yolo>.BaseModel.fuse` (`Model.fuse` before 6.2): wrapped; the BatchNorms inside the plugin's modules are
-   folded first. Why: the classic `fuse` only folds its own `Conv`/`DWConv` classes.
-10. `check_file` of the module `<yolo>.check_yaml` comes from (`yolov5.utils.general`): wrapped; a file it does not
+10. `<yolo>.BaseModel.fuse` (`Model.fuse` before 6.2): wrapped; the BatchNorms inside the plugin's modules are
+    folded first, and the merged form of 8 made after. Why: the classic `fuse` only folds its own `Conv`/`DWConv`.
+11. `check_file` of the module `<yolo>.check_yaml` comes from (`yolov5.utils.general`): wrapped; a file it does not
     find is looked up among the shipped classic YAMLs (`yolo_dsconv/cfg/classic`). Why: `yolov5 train --cfg
     yolov5s-dsconv.yaml` from any folder.
 
@@ -274,7 +277,7 @@ def installed() -> bool:
 
 
 def apply_patches(check_rows: Callable[[dict], None]) -> None:
-    """Apply patches 1, 2 and 4 to 6 once; `register_module` adds 3 and 7 for each class.
+    """Apply patches 1, 2, 4 to 6 and 8 once; `register_module` adds 3 and 7 for each class.
 
     Args:
         check_rows: what the patched parser calls on the model dict before parsing (`registry.check_rows`: clear
@@ -303,16 +306,21 @@ def apply_patches(check_rows: Callable[[dict], None]) -> None:
             wrap_once(tasks, "check_yaml", _check_yaml_patch)
         if callable(getattr(tasks.BaseModel, "load", None)):
             wrap_once(tasks.BaseModel, "load", _load_patch)
+        if callable(getattr(tasks.BaseModel, "fuse", None)):
+            wrap_once(tasks.BaseModel, "fuse", _fuse_patch)
         _install_callback()
 
 
-def _classic_fuse_patch(original: Callable) -> Callable:
-    from .modules.fuse import fuse_conv_bn
+def _fuse_patch(original: Callable, fold_first: bool = False) -> Callable:
+    from .modules.fuse import fuse_conv_bn, merge_branches
 
     @functools.wraps(original)
     def fuse(self, *args, **kwargs):
-        fuse_conv_bn(self)  # the plugin's modules hold Ultralytics Convs, which the classic fuse does not know
-        return original(self, *args, **kwargs)
+        if fold_first:
+            fuse_conv_bn(self)  # the plugin's modules hold Ultralytics Convs, which the classic fuse does not know
+        result = original(self, *args, **kwargs)
+        merge_branches(self)
+        return result
 
     return fuse
 
@@ -334,7 +342,7 @@ def _classic_check_file_patch(original: Callable) -> Callable:
 
 
 def apply_classic_patches(yolo: Any, check_rows: Callable[[dict], None]) -> None:
-    """Apply patches 8 to 10 to a classic YOLOv5 `models/yolo.py` module object, once, and give its parser every
+    """Apply patches 9 to 11 to a classic YOLOv5 `models/yolo.py` module object, once, and give its parser every
     module registered so far; `register_module` adds later ones to it too.
 
     Raises:
@@ -353,7 +361,7 @@ def apply_classic_patches(yolo: Any, check_rows: Callable[[dict], None]) -> None
             _remember(yolo, REGISTRY)
             setattr(yolo, REGISTRY, [])
         wrap_once(yolo, "parse_model", lambda original: _parse_model_patch(original, check_rows, f"classic {name}"))
-        wrap_once(model, "fuse", _classic_fuse_patch)
+        wrap_once(model, "fuse", lambda original: _fuse_patch(original, fold_first=True))
         general = inspect.getmodule(inspect.unwrap(yolo.check_yaml))
         if general is not None and callable(getattr(general, "check_file", None)):
             wrap_once(general, "check_file", _classic_check_file_patch)

@@ -170,3 +170,51 @@ def test_channels_are_exposed_as_in_and_out_channels(c1, c2):
         assert (module.in_channels, module.out_channels) == (c1, c2)
         y = module(torch.zeros(1, c1, 5, 5))
         assert y.shape[1] == module.out_channels
+
+
+def _fused(dense: bool = True, k=(5, 7, 9), d=None):
+    from yolo_dsconv.bench.variants import randomise_bn
+    from yolo_dsconv.modules import fuse_conv_bn
+
+    torch.manual_seed(0)
+    return fuse_conv_bn(randomise_bn(ExpandConv(16, 24, k=k, d=d, dense=dense)).eval())
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("side", [3, 10, 20])  # 9×9/d9 keeps 1, 3 and 5 taps: the merged form keeps pruning
+def test_merged_form_equals_the_branches(dense, side):
+    m = _fused(dense, k=(3, 5, 7, 9), d=(1, 5, 7, 9))
+    x = torch.randn(2, 16, side, side)
+    with torch.no_grad():
+        ref = m(x)
+        assert m.merge() is m and m.merged
+        assert m.merged_pw_w.shape == (4 * m.c_, m.c_, 1, 1)
+        assert hasattr(m, "merged_dw_w") == dense
+        torch.testing.assert_close(m(x), ref)
+    assert set(m.state_dict()) == set(_fused(dense, k=(3, 5, 7, 9), d=(1, 5, 7, 9)).state_dict())  # not saved
+
+
+def test_merged_form_is_used_only_in_eager_cpu_inference(monkeypatch):
+    m = _fused().merge()
+    calls = []
+    monkeypatch.setattr(ExpandConv, "_branches_merged", lambda self, y: calls.append(1) or 1 / 0)
+    x = torch.randn(1, 16, 8, 8)
+    with pytest.raises(ZeroDivisionError):
+        m(x)  # eager CPU inference takes it
+    m.train()
+    m(x)
+    m.eval()
+    traced = torch.jit.trace(m, x, check_trace=False)  # tracing (TorchScript, ONNX) keeps the three branches
+    kinds = [n.kind() for n in traced.inlined_graph.nodes()]
+    assert kinds.count("aten::_convolution") == 2 + 3 * 3 + 2
+    program = torch.export.export(m, (x,))  # torch.export (LiteRT, ExecuTorch) too
+    convs = [n for n in program.graph.nodes if n.op == "call_function" and "conv" in str(n.target)]
+    assert len(convs) == 2 + 3 * 3 + 2
+    assert len(calls) == 1
+
+
+def test_merge_leaves_a_module_with_batchnorm_as_it_is():
+    from yolo_dsconv.bench.variants import randomise_bn
+
+    m = randomise_bn(ExpandConv(16, 24)).eval()
+    assert not m.merge().merged and not hasattr(m, "merged_pw_w")

@@ -6,7 +6,7 @@ from torch import nn
 from ultralytics.nn.modules.conv import Conv
 from ultralytics.utils.torch_utils import fuse_conv_and_bn
 
-__all__ = ("fuse_conv_bn",)
+__all__ = ("fuse_conv_bn", "merge_branches")
 
 
 def fuse_conv_bn(module: nn.Module) -> nn.Module:
@@ -16,4 +16,14 @@ def fuse_conv_bn(module: nn.Module) -> nn.Module:
             m.conv = fuse_conv_and_bn(m.conv, m.bn)
             delattr(m, "bn")
             m.forward = m.forward_fuse
+    return module
+
+
+def merge_branches(module: nn.Module) -> nn.Module:
+    """Give every BN-folded `ExpandConv` inside `module` its eager CPU inference form (`ExpandConv.merge`)."""
+    from .expand_conv import ExpandConv
+
+    for m in module.modules():
+        if isinstance(m, ExpandConv):
+            m.merge()
     return module
