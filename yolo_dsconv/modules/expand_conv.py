@@ -89,7 +89,7 @@ class ExpandConv(nn.Module):
 
         The n branch pointwise convs become one grouped 1×1 (groups = n) and, with `dense`, the n dense first stages,
         which all read cv1's output, one depthwise conv on that output repeated n times, each kernel zero-padded to
-        the largest. Exact (`tests/modules/test_expand_conv.py`), and 0.85–0.97× the module's eager CPU time; ONNX
+        the largest. Exact (`tests/modules/test_expand_conv.py`), and 0.83–0.96× the module's eager CPU time; ONNX
         Runtime and OpenVINO run it no faster or slower (README "Deploying"), so tracing and `torch.export` keep the
         branches as they are. A module with a BatchNorm left, or whose branches differ in activation, is unchanged.
 
