@@ -31,7 +31,11 @@ from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ENV = {"YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+sys.path.insert(0, str(REPO / "scripts"))
+from release_matrix import ENV as OFFLINE  # noqa: E402  (scripts/release_matrix.py, beside this file)
+from release_matrix import last_error  # noqa: E402
+
+ENV = {**OFFLINE, "TF_CPP_MIN_LOG_LEVEL": "2"}
 # format -> what Ultralytics' exporter needs beyond the dev venv (for the table's "packages" column)
 FORMATS = {
     "torchscript": ("torch",),
@@ -67,11 +71,6 @@ def python(code: str, cwd: Path, timeout: int = 1800) -> tuple[bool, str]:
         env={**os.environ, **ENV},
     )
     return proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def last_error(out: str) -> str:
-    lines = [ln.strip() for ln in out.splitlines() if "Error" in ln or "error:" in ln or "Exception" in ln]
-    return (lines[-1] if lines else (out.strip().splitlines() or [""])[-1])[:200]
 
 
 def bake_pruning(model, imgsz: int):
@@ -366,9 +365,8 @@ def main(argv: list[str] | None = None) -> None:
                     if e["ok"] and "ops" not in e:
                         e["ops"] = graph_ops(fmt, e["artifact"], work)
                         save()
-                runs = [fmt] + (["openvino-f32"] if fmt == "openvino" else [])
                 if fmt in LOADS and arts:
-                    for run in runs:
+                    for run in runs_of(fmt):
                         got = measure(run, arts, x, work, fam, size, state, save, args, latency=args.latency)
                         row[run] = got
                         for v in got.get("outputs", {}):
@@ -409,6 +407,16 @@ def measure(run, paths, x, work, fam, size, state, save, args, latency: bool) ->
     return got
 
 
+def runs_of(fmt: str) -> list[str]:
+    """The runtimes one format is measured in: OpenVINO also at f32."""
+    return [fmt] + (["openvino-f32"] if fmt == "openvino" else [])
+
+
+def limit(row: dict, run: str) -> float:
+    """The latency limit: 1 + dsconv's GFLOPs overhead + 0.02, pruned taps in eager PyTorch, full kernels in exports."""
+    return row["gflops_ratio"]["pruned" if run == "pytorch" else "full"] + 0.02
+
+
 def ops_change(stock: dict | None, dsconv: dict | None) -> str:
     """'n → m' graph operators, with the operator types that only the dsconv graph has (and their counts)."""
     if not stock or not dsconv:
@@ -431,8 +439,7 @@ def write(rows: list[dict], out: Path) -> None:
     for r in rows:
         ex = r["export"]
         exp = " / ".join("ok" if ex[v]["ok"] else "fails" for v in ("stock", "dsconv"))
-        limit = r["gflops_ratio"]["pruned" if r["format"] == "pytorch" else "full"] + 0.02
-        for run in [r["format"]] + (["openvino-f32"] if r["format"] == "openvino" else []):
+        for run in runs_of(r["format"]):
             got = r.get(run, {})
             par = {v: got.get("parity", {}).get(v, {}) for v in ("stock", "dsconv")}
             med = got.get("medians") or {}
@@ -442,7 +449,8 @@ def write(rows: list[dict], out: Path) -> None:
             if run == "pytorch":
                 p = ["reference", "reference"]
             lines.append(
-                f"| {r['family']} | {r['imgsz']} | {run} | {exp} | {p[0]} | {p[1]} | {lat} | {limit:.3f} | {baked} "
+                f"| {r['family']} | {r['imgsz']} | {run} | {exp} | {p[0]} | {p[1]} | {lat} | {limit(r, run):.3f} "
+                f"| {baked} "
                 f"| {ops_change(ex['stock'].get('ops'), ex['dsconv'].get('ops'))} |"
             )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n\n" + "\n".join(summary(rows)) + "\n")
@@ -451,9 +459,7 @@ def write(rows: list[dict], out: Path) -> None:
 def summary(rows: list[dict]) -> list[str]:
     """The README's table: one line per runtime, dsconv/stock latency per model and size, worst dsconv parity."""
     cols = list(dict.fromkeys(f"{r['family']} {r['imgsz']}" for r in rows))
-    runs = list(
-        dict.fromkeys(run for r in rows for run in [r["format"]] + (["openvino-f32"] if "openvino-f32" in r else []))
-    )
+    runs = list(dict.fromkeys(run for r in rows for run in runs_of(r["format"])))
     lines = [
         "| runtime | exports (dsconv) | worst parity box / cls (dsconv) | "
         + " | ".join(f"latency {c} (limit)" for c in cols)
@@ -472,9 +478,8 @@ def summary(rows: list[dict]) -> list[str]:
         for c in cols:
             r = next((r for r in these if f"{r['family']} {r['imgsz']}" == c), None)
             med = (r or {}).get(run, {}).get("medians") or {}
-            limit = r["gflops_ratio"]["pruned" if run == "pytorch" else "full"] + 0.02 if r else None
             ok = {"stock", "dsconv"} <= set(med)
-            cells.append(f"{med['dsconv'] / med['stock']:.3f} ({limit:.3f})" if ok else "-")
+            cells.append(f"{med['dsconv'] / med['stock']:.3f} ({limit(r, run):.3f})" if ok else "-")
         lines.append(f"| {run} | {exported}/{len(fmt_rows)} | {worst} | " + " | ".join(cells) + " |")
     return lines
 

@@ -9,6 +9,7 @@ from ultralytics.nn.modules.conv import Conv
 
 from ._checks import check_dilations, check_kernels, check_positive_int
 from .conv import DepthwiseConv, DSConv
+from .pruning import capturing
 
 __all__ = ("ExpandConv", "branch_receptive_field")
 
@@ -105,9 +106,11 @@ class ExpandConv(nn.Module):
         if self.dense:
             k = max(self.k)
             pads = [(k - ki) // 2 for ki in self.k]
-            w = torch.cat([torch.nn.functional.pad(b[0].conv.weight, (p,) * 4) for b, p in zip(self.m, pads)])
+            w = torch.cat([F.pad(b[0].conv.weight, (p,) * 4) for b, p in zip(self.m, pads)])
             self.register_buffer("merged_dw_w", w.detach().clone(), persistent=False)
-            self.register_buffer("merged_dw_b", torch.cat([b[0].conv.bias for b in self.m]).detach().clone(), False)
+            self.register_buffer(
+                "merged_dw_b", torch.cat([b[0].conv.bias for b in self.m]).detach().clone(), persistent=False
+            )
         self.merged = True
         return self
 
@@ -123,12 +126,7 @@ class ExpandConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Compress, run the branches on the compressed map, concatenate with it and fuse."""
         y = self.cv1(x)
-        if (
-            self.merged
-            and not self.training
-            and y.device.type == "cpu"
-            and not (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_exporting())
-        ):
+        if self.merged and not self.training and y.device.type == "cpu" and not capturing():
             return self.cv2(torch.cat([y, self._branches_merged(y)], 1))
         return self.cv2(torch.cat([y, *(m(y) for m in self.m)], 1))
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ("TapPrunedConv2d", "kept_half_taps", "pruning_enabled", "set_pruning")
+__all__ = ("TapPrunedConv2d", "capturing", "kept_half_taps", "pruning_enabled", "set_pruning")
 
 # Process-wide default, read once: YOLO_DSCONV_PRUNE=0 turns pruning off everywhere.
 _PRUNE_DEFAULT = os.environ.get("YOLO_DSCONV_PRUNE", "1").strip().lower() not in {"0", "false", "no", "off"}
@@ -25,6 +25,12 @@ _AFFINE_EPS = 2.0**-8  # the one-tap affine's batch_norm eps (see TapPrunedConv2
 def kept_half_taps(k: int, d: int, size: int) -> int:
     """Return m: the taps j ∈ [-m, m] of a k-tap, d-dilated, centred kernel that can reach an axis of `size`."""
     return min((k - 1) // 2, (size - 1) // d)
+
+
+def capturing() -> bool:
+    """Whether this forward is being recorded into a graph (tracing, scripting, `torch.export`): the eager-only CPU
+    forms (tap pruning, ExpandConv's merged branches) must then step aside, so exported graphs hold the plain ones."""
+    return torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_exporting()
 
 
 def pruning_enabled(module: nn.Module | None = None) -> bool:
@@ -70,14 +76,7 @@ class TapPrunedConv2d(nn.Conv2d):
         return 2 * kept_half_taps(kh, dh, h) + 1, 2 * kept_half_taps(kw, dw, w) + 1
 
     def _conv_forward(self, input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        if (
-            torch.jit.is_tracing()
-            or torch.jit.is_scripting()
-            or torch.compiler.is_exporting()
-            or not pruning_enabled(self)
-            or input.device.type != "cpu"
-            or not self._same_padding()
-        ):
+        if capturing() or not pruning_enabled(self) or input.device.type != "cpu" or not self._same_padding():
             return super()._conv_forward(input, weight, bias)
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         mh = kept_half_taps(kh, dh, input.shape[-2])
