@@ -6,9 +6,11 @@ as `YOLO("model_openvino_model")` does), compare its raw head outputs on validat
 and class scores each relative to their own scale; and time stock and dsconv side by side in that runtime
 (interleaved rounds, medians, batch 1, two threads: every runtime's default on a 2-core machine).
 
-A third model, `dsconv-baked`, is dsconv with the CPU tap pruning written into its weights for the export size
-(`bake_pruning` below): the measurement behind keeping full kernels in exported graphs (docs/design.md, "Exact tap
-pruning"). It is exact at that size only.
+Two more models are derived from the trained dsconv and timed beside it. `dsconv-baked` has the CPU tap pruning
+written into its weights for the export size (`bake_pruning` below): the measurement behind keeping full kernels in
+exported graphs (docs/design.md, "Exact tap pruning"); it is exact at that size only. `dsconv-undilated` has every
+dilation set to 1 (`undilate`): the same kernels, weights and FLOPs, so dsconv/undilated is what dilation itself
+costs in a runtime, and undilated/stock what the depthwise-separable structure costs there.
 
 Runs in its own environment (`make exports`: setup.cfg's `exports` extra in `.cache/exports`), so TensorFlow,
 PaddlePaddle, MNN and ExecuTorch never enter the dev venv. Resumable: exports and measurements already in WORK are
@@ -51,7 +53,8 @@ FORMATS = {
     "coreml": ("coremltools",),
 }
 LOADS = set(FORMATS) - {"coreml"}  # Core ML models run only on macOS
-VARIANTS = ("stock", "dsconv", "dsconv-baked")
+VARIANTS = ("stock", "dsconv", "dsconv-baked", "dsconv-undilated")
+DERIVED = {"dsconv-baked": "bake_pruning", "dsconv-undilated": "undilate"}  # variant -> function of (model, imgsz)
 EPOCHS = 10
 N_IMAGES = 6
 
@@ -115,19 +118,33 @@ def bake_pruning(model, imgsz: int):
     return model
 
 
+def undilate(model, imgsz: int = 0):
+    """Set the dilation of every ExpandConv's dilated depthwise stage to 1, padding to match: the same kernels, weights
+    and FLOPs without the dilation (a timing control, not an equivalent model; `imgsz` is unused); returns `model`."""
+    from yolo_dsconv import ExpandConv
+
+    for m in model.modules():
+        if isinstance(m, ExpandConv):
+            for branch in m.m:
+                conv = branch[-2].conv
+                conv.dilation, conv.padding = (1, 1), tuple(k // 2 for k in conv.kernel_size)
+            m.d = (1,) * len(m.k)
+    return model
+
+
 TRAIN = """
 from ultralytics import YOLO
 YOLO({cfg!r}).train(data={data!r}, epochs={epochs}, imgsz=320, batch=8, nbs=8, optimizer="AdamW", lr0=0.004,
     workers=0, device="cpu", plots=False, seed=0, deterministic=True, project={project!r}, name="train", exist_ok=True)
 """
 
-BAKE = """
+DERIVE = """
 import sys, torch
 sys.path.insert(0, {scripts!r})
-from export_matrix import bake_pruning
+from export_matrix import {fn}
 ck = torch.load({src!r}, map_location="cpu", weights_only=False)
 model = ck["model"].float().fuse().eval()
-ck["model"], ck["ema"] = bake_pruning(model, {imgsz}).half(), None
+ck["model"], ck["ema"] = {fn}(model, {imgsz}).half(), None
 torch.save(ck, {dst!r})
 """
 
@@ -280,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="320,640")
     ap.add_argument("--families", default="yolov5n,yolov8n")
     ap.add_argument("--formats", default=",".join(FORMATS))
-    ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--no-latency", dest="latency", action="store_false")
     args = ap.parse_args(argv)
     import numpy as np
@@ -320,12 +337,12 @@ def main(argv: list[str] | None = None) -> None:
                 pt = f / "model.pt"
                 if pt.is_file():
                     continue
-                if v == "dsconv-baked":
-                    src = str(trained["dsconv"])
-                    code = BAKE.format(scripts=str(REPO / "scripts"), src=src, imgsz=size, dst=str(pt))
+                if v in DERIVED:
+                    src, fn = str(trained["dsconv"]), DERIVED[v]
+                    code = DERIVE.format(scripts=str(REPO / "scripts"), fn=fn, src=src, imgsz=size, dst=str(pt))
                     ok, out = python(code, work)
                     if not ok:
-                        raise SystemExit(f"baking {fam} at {size} failed: {last_error(out)}")
+                        raise SystemExit(f"{fn} of {fam} at {size} failed: {last_error(out)}")
                 else:
                     pt.write_bytes(trained[v].read_bytes())
             x = images(data.parent, size, work / f"x{size}.npy")
@@ -417,6 +434,15 @@ def limit(row: dict, run: str) -> float:
     return row["gflops_ratio"]["pruned" if run == "pytorch" else "full"] + 0.02
 
 
+# what each derived model is timed against: (numerator, denominator) of its latency ratio
+CONTROLS = {"dsconv-baked": ("dsconv-baked", "dsconv"), "dsconv-undilated": ("dsconv", "dsconv-undilated")}
+
+
+def ratio(medians: dict, a: str, b: str) -> str:
+    """medians[a] / medians[b] to 3 decimals, '-' where either is missing."""
+    return f"{medians[a] / medians[b]:.3f}" if {a, b} <= set(medians) else "-"
+
+
 def ops_change(stock: dict | None, dsconv: dict | None) -> str:
     """'n → m' graph operators, with the operator types that only the dsconv graph has (and their counts)."""
     if not stock or not dsconv:
@@ -432,9 +458,9 @@ def write(rows: list[dict], out: Path) -> None:
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     lines = [
         "| model | imgsz | runtime | export stock / dsconv | parity stock: box / cls | parity dsconv: box / cls "
-        "| latency dsconv/stock | limit | latency baked/full dsconv "
+        "| latency dsconv/stock | limit | latency baked/full dsconv | latency dilated/undilated dsconv "
         "| graph ops stock → dsconv (op types only in dsconv) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ex = r["export"]
@@ -443,17 +469,17 @@ def write(rows: list[dict], out: Path) -> None:
             got = r.get(run, {})
             par = {v: got.get("parity", {}).get(v, {}) for v in ("stock", "dsconv")}
             med = got.get("medians") or {}
-            lat = f"{med['dsconv'] / med['stock']:.3f}" if {"stock", "dsconv"} <= set(med) else "-"
-            baked = f"{med['dsconv-baked'] / med['dsconv']:.3f}" if {"dsconv", "dsconv-baked"} <= set(med) else "-"
+            lat, baked, dil = (ratio(med, a, b) for a, b in (("dsconv", "stock"), *CONTROLS.values()))
             p = [f"{q['box']:.1e} / {q['cls']:.1e}" if "box" in q else "fails" if got else "-" for q in par.values()]
             if run == "pytorch":
                 p = ["reference", "reference"]
             lines.append(
                 f"| {r['family']} | {r['imgsz']} | {run} | {exp} | {p[0]} | {p[1]} | {lat} | {limit(r, run):.3f} "
-                f"| {baked} "
+                f"| {baked} | {dil} "
                 f"| {ops_change(ex['stock'].get('ops'), ex['dsconv'].get('ops'))} |"
             )
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n\n" + "\n".join(summary(rows)) + "\n")
+    text = [*lines, "", *summary(rows), "", *explanation(rows)]
+    out.with_suffix(".md").write_text("\n".join(text) + "\n")
 
 
 def summary(rows: list[dict]) -> list[str]:
@@ -481,6 +507,33 @@ def summary(rows: list[dict]) -> list[str]:
             ok = {"stock", "dsconv"} <= set(med)
             cells.append(f"{med['dsconv'] / med['stock']:.3f} ({limit(r, run):.3f})" if ok else "-")
         lines.append(f"| {run} | {exported}/{len(fmt_rows)} | {worst} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def span(cells: list[tuple[dict, dict]], a: str, b: str) -> str:
+    """'min–max' of medians[a] / medians[b] over (row, medians) cells; '-' where no cell has both."""
+    vals = [m[a] / m[b] for _, m in cells if {a, b} <= set(m)]
+    return f"{min(vals):.3f}–{max(vals):.3f}" if vals else "-"
+
+
+def explanation(rows: list[dict]) -> list[str]:
+    """Per runtime, over its 4 model × size cells: how many exceed the limit and the range of dsconv/stock split into
+    what dilation costs (dsconv/undilated) and what the structure costs (undilated/stock, same FLOPs as dsconv's full
+    kernels)."""
+    lines = [
+        "| runtime | cells over the limit | dsconv/stock | dilation: dsconv/undilated "
+        "| structure: undilated/stock | GFLOPs dsconv/stock (full kernels) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in dict.fromkeys(run for r in rows for run in runs_of(r["format"])):
+        cells = [(r, r[run]["medians"]) for r in rows if (r.get(run) or {}).get("medians")]
+        if not cells:
+            continue
+        over = sum(m["dsconv"] / m["stock"] > limit(r, run) for r, m in cells)
+        flops = [r["gflops_ratio"]["full"] for r, _ in cells]
+        spans = [span(cells, *pair) for pair in (("dsconv", "stock"), CONTROLS["dsconv-undilated"])]
+        spans.append(span(cells, "dsconv-undilated", "stock"))
+        lines.append(f"| {run} | {over}/{len(cells)} | {' | '.join(spans)} | {min(flops):.3f}–{max(flops):.3f} |")
     return lines
 
 

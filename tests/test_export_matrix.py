@@ -1,5 +1,5 @@
 """The export matrix's own logic (scripts/export_matrix.py; `make exports` runs it in its own environment): the
-baked-pruning model it times against full kernels, its parity measure and its table."""
+baked-pruning and undilated models it times against full kernels, its parity measure and its tables."""
 
 import copy
 import sys
@@ -69,7 +69,10 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
         "format": "openvino",
         "gflops_ratio": {"pruned": 1.01, "full": 1.029},
         "export": {"stock": ok, "dsconv": {"ok": True, "ops": {"Conv": 3}}, "dsconv-baked": ok},
-        "openvino": {"parity": {}, "medians": {"stock": 2.0, "dsconv": 2.2, "dsconv-baked": 1.1}},
+        "openvino": {
+            "parity": {},
+            "medians": {"stock": 2.0, "dsconv": 2.2, "dsconv-baked": 1.1, "dsconv-undilated": 1.76},
+        },
         "openvino-f32": {
             "parity": {"stock": {"box": 1e-6, "cls": 2e-6}, "dsconv": {"box": 3e-6, "cls": 4e-6}},
             "medians": {},
@@ -77,8 +80,26 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
     }
     export_matrix.write([row], tmp_path / "m")
     lines = (tmp_path / "m.md").read_text().splitlines()
-    assert lines[2] == "| yolov5n | 320 | openvino | ok / ok | fails | fails | 1.100 | 1.049 | 0.500 | 2 → 3 |"
-    assert (
-        lines[3]
-        == "| yolov5n | 320 | openvino-f32 | ok / ok | 1.0e-06 / 2.0e-06 | 3.0e-06 / 4.0e-06 | - | 1.049 | - | 2 → 3 |"
+    assert lines[2] == "| yolov5n | 320 | openvino | ok / ok | fails | fails | 1.100 | 1.049 | 0.500 | 1.250 | 2 → 3 |"
+    assert lines[3] == (
+        "| yolov5n | 320 | openvino-f32 | ok / ok | 1.0e-06 / 2.0e-06 | 3.0e-06 / 4.0e-06 | - | 1.049 | - | - | 2 → 3 |"
     )
+    # the explanation table: one line per runtime with medians, dsconv/stock = dilation × structure
+    assert lines[-1] == "| openvino | 1/1 | 1.100–1.100 | 1.250–1.250 | 0.880–0.880 | 1.029–1.029 |"
+    assert lines[-2].startswith("|---|")
+
+
+def test_undilated_control_is_the_same_module_built_with_dilation_one():
+    model = p5_model()
+    undilated = export_matrix.undilate(copy.deepcopy(model))
+    reference = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 32, 32), ExpandConv(32, 32, d=1)).eval()
+    fuse_conv_bn(reference)
+    reference.load_state_dict(model.state_dict())
+    assert undilated[1].d == (1, 1, 1) and {m.dilation for m in undilated.modules() if isinstance(m, nn.Conv2d)} == {
+        (1, 1)
+    }
+    assert [p.shape for p in undilated.parameters()] == [p.shape for p in model.parameters()]
+    with torch.no_grad():
+        x = torch.rand(2, 3, 320, 320)
+        torch.testing.assert_close(undilated(x), reference(x))
+        assert not torch.allclose(undilated(x), model(x))

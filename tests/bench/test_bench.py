@@ -154,3 +154,23 @@ def test_torch_device_reads_ultralytics_spellings():
     assert torch_device("cpu") == torch.device("cpu") and torch_device(" CPU ") == torch.device("cpu")
     if torch.cuda.is_available():
         assert torch_device(0) == torch_device("0") == torch.device("cuda:0")
+
+
+def test_fused_module_variants_are_what_model_fuse_makes_and_match_the_unfused_module():
+    import torch
+
+    from yolo_dsconv.bench.variants import (
+        DENSE_FALSE_FUSED,
+        FUSED_PRUNED,
+        FUSED_UNPRUNED,
+        UNFUSED_PRUNED,
+        module_variants,
+    )
+
+    variants = module_variants(16)
+    assert all(variants[name].merged for name in (FUSED_PRUNED, FUSED_UNPRUNED, DENSE_FALSE_FUSED))
+    assert not variants[UNFUSED_PRUNED].merged
+    x = torch.rand(1, 16, 10, 10)
+    with torch.no_grad():
+        torch.testing.assert_close(variants[FUSED_PRUNED](x), variants[UNFUSED_PRUNED](x), rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(variants[FUSED_UNPRUNED](x), variants[UNFUSED_PRUNED](x), rtol=1e-4, atol=1e-4)

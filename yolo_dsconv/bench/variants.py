@@ -9,6 +9,7 @@ from torch import nn
 from ultralytics.nn.modules import SPPF
 
 from ..modules import ExpandConv, fuse_conv_bn, set_pruning
+from ..modules.fuse import merge_branches
 
 __all__ = (
     "FUSED_PRUNED",
@@ -74,14 +75,15 @@ class Pointwise(nn.Module):
 
 
 def module_variants(c1: int) -> dict[str, nn.Module]:
-    """name -> module (eval mode, c1 in and out), all ExpandConv variants sharing one set of weights."""
+    """name -> module (eval mode, c1 in and out), all ExpandConv variants sharing one set of weights; "fused" is what
+    `model.fuse()` makes of them (BatchNorms folded, then `ExpandConv.merge`)."""
     torch.manual_seed(0)
     base = randomise_bn(ExpandConv(c1, c1)).eval()
-    fused = fuse_conv_bn(copy.deepcopy(base))
+    fused = merge_branches(fuse_conv_bn(copy.deepcopy(base)))
     out = {
         FUSED_PRUNED: fused,
         FUSED_UNPRUNED: set_pruning(copy.deepcopy(fused), False),
-        DENSE_FALSE_FUSED: fuse_conv_bn(randomise_bn(ExpandConv(c1, c1, dense=False))).eval(),
+        DENSE_FALSE_FUSED: merge_branches(fuse_conv_bn(randomise_bn(ExpandConv(c1, c1, dense=False)))).eval(),
         POINTWISE: Pointwise(fused),
         SPPF_FUSED: fuse_conv_bn(randomise_bn(SPPF(c1, c1, 5))).eval(),
         UNFUSED_PRUNED: base,
