@@ -74,7 +74,7 @@ exports-env: $(EXPORTS)/.ready
 $(EXPORTS)/.ready: $(STAMP) setup.cfg scripts/overlay.py
 	$(BIN)/python scripts/overlay.py $(EXPORTS) --extra exports
 
-exports: $(EXPORTS)/.ready  ## the export matrix (README "Deploying"): 11 formats × stock/dsconv × yolov5n/yolov8n × 320/640, parity and latency (about an hour; not in CI)
+exports: $(EXPORTS)/.ready  ## the export matrix (README "Deploying"): 11 formats × stock/dsconv (+ baked, undilated controls) × yolov5n/yolov8n × 320/640, parity and latency (about 2 h; not in CI)
 	$(EXPORTS)/bin/python scripts/export_matrix.py
 
 bench: $(STAMP)  ## speed targets (README "Speed")
