@@ -2,7 +2,8 @@
 
 For each variant of a `yolo-dsconv compare` project and each seed: the ERF at P5 (the last backbone layer) of the
 run's best.pt, and of the same architecture at initialisation (seeded like the run), over `--images` validation
-images of a fresh built-in dataset (data seed 1, so none was trained on) at twice the training size. Reported per
+images of a fresh built-in dataset made like the study's (its generator settings, data seed 1, so none was trained
+on) at twice the training size. Reported per
 variant: mean ± std over seeds of the sides of the centred squares holding 50 % and 90 % of the ERF, and the
 largest difference between the two disjoint halves of the images (the measurement's own noise). Writes
 <out>.md, <out>.json and <out>.png (the seed-averaged ERF of each variant, trained).
@@ -39,7 +40,10 @@ def main() -> None:
     doc = json.loads((project / "compare.json").read_text())
     train_size = doc["config"]["train"]["imgsz"]
     imgsz = 2 * train_size
-    data = generate_shapes_dataset(project / "erf-data", n_train=1, n_val=args.images, imgsz=train_size, seed=1)
+    # the study's own generator settings (e.g. shapes=hard), with another seed: the same kind of image, none seen
+    kind = {k: v for k, v in doc["config"]["data"].get("built_in", {}).items() if k not in ("n_train", "n_val", "seed")}
+    kind["imgsz"] = train_size
+    data = generate_shapes_dataset(project / "erf-data", n_train=1, n_val=args.images, seed=1, **kind)
     images = dataset_images(str(data), args.images, imgsz)
     rows, maps = [], {}
     for s in doc["summary"]:
