@@ -10,7 +10,10 @@ Two more models are derived from the trained dsconv and timed beside it. `dsconv
 written into its weights for the export size (`bake_pruning` below): the measurement behind keeping full kernels in
 exported graphs (docs/design.md, "Exact tap pruning"); it is exact at that size only. `dsconv-undilated` has every
 dilation set to 1 (`undilate`): the same kernels, weights and FLOPs, so dsconv/undilated is what dilation itself
-costs in a runtime, and undilated/stock what the depthwise-separable structure costs there.
+costs in a runtime, and undilated/stock what the depthwise-separable structure costs there. A fifth, `dsconv-merged`,
+is dsconv with ExpandConv rewritten in the exact merged form that `model.fuse()` uses in eager PyTorch on CPU
+(`merge_forms`): whether that form, which exports do not carry, would pay in a runtime. It is timed against dsconv
+alone, in a pass of its own, so adding it leaves the other four models' measurements as they are.
 
 Runs in its own environment (`make exports`: setup.cfg's `exports` extra in `.cache/exports`), so TensorFlow,
 PaddlePaddle, MNN and ExecuTorch never enter the dev venv. Resumable: exports and measurements already in WORK are
@@ -54,7 +57,8 @@ FORMATS = {
 }
 LOADS = set(FORMATS) - {"coreml"}  # Core ML models run only on macOS
 VARIANTS = ("stock", "dsconv", "dsconv-baked", "dsconv-undilated")
-DERIVED = {"dsconv-baked": "bake_pruning", "dsconv-undilated": "undilate"}  # variant -> function of (model, imgsz)
+MERGED = "dsconv-merged"  # timed in pairs with dsconv only
+DERIVED = {"dsconv-baked": "bake_pruning", "dsconv-undilated": "undilate", MERGED: "merge_forms"}  # (model, imgsz)
 EPOCHS = 10
 N_IMAGES = 6
 
@@ -71,7 +75,7 @@ def python(code: str, cwd: Path, timeout: int = 1800) -> tuple[bool, str]:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **ENV},
+        env={**os.environ, **ENV, "PYTHONPATH": str(REPO / "scripts")},  # derived models pickle classes from here
     )
     return proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -129,6 +133,25 @@ def undilate(model, imgsz: int = 0):
                 conv = branch[-2].conv
                 conv.dilation, conv.padding = (1, 1), tuple(k // 2 for k in conv.kernel_size)
             m.d = (1,) * len(m.k)
+    return model
+
+
+def merge_forms(model, imgsz: int = 0):
+    """Replace every BN-folded ExpandConv by its exact merged form (`scripts/inference_forms.py`'s `MergedForm`: the
+    branch pointwise convs as one grouped 1×1, the dense first stages as one depthwise conv), keeping the layer
+    attributes Ultralytics' forward reads (`imgsz` is unused); returns `model`."""
+    from inference_forms import MergedForm
+
+    from yolo_dsconv import ExpandConv
+
+    for parent in list(model.modules()):
+        for name, m in list(parent.named_children()):
+            if isinstance(m, ExpandConv):
+                new = MergedForm(m, dense=m.dense, pw=True)
+                for attr in ("f", "i", "type", "np"):
+                    if hasattr(m, attr):
+                        setattr(new, attr, getattr(m, attr))
+                setattr(parent, name, new)
     return model
 
 
@@ -331,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
                     raise SystemExit(f"training {fam} {var} failed: {last_error(out)}")
             trained[var] = best
         for size in sizes:
-            folder = {v: work / fam / v / str(size) for v in VARIANTS}
+            folder = {v: work / fam / v / str(size) for v in (*VARIANTS, MERGED)}
             for v, f in folder.items():
                 f.mkdir(parents=True, exist_ok=True)
                 pt = f / "model.pt"
@@ -349,11 +372,13 @@ def main(argv: list[str] | None = None) -> None:
             ratios = gflops_ratios(folder["stock"] / "model.pt", folder["dsconv"] / "model.pt", size)
             ref_paths = {v: str(folder[v] / "model.pt") for v in VARIANTS}
             refs = measure("pytorch", ref_paths, x, work, fam, size, state, save, args, latency=args.latency)
+            pair = {v: str(folder[v] / "model.pt") for v in ("dsconv", MERGED)}
+            refs["merged"] = measure("pytorch", pair, x, work, fam, size, state, save, args, args.latency, "merged")
             rows.append({"family": fam, "imgsz": size, "format": "pytorch", "pytorch": refs, "gflops_ratio": ratios})
-            rows[-1]["export"] = {v: {"ok": True} for v in VARIANTS}
+            rows[-1]["export"] = {v: {"ok": True} for v in (*VARIANTS, MERGED)}
             for fmt in formats:
                 arts = {}
-                for v in VARIANTS:
+                for v in (*VARIANTS, MERGED):
                     key = f"{fam}/{v}/{size}/{fmt}"
                     if key not in state["exports"]:
                         log(f"export {key}")
@@ -376,33 +401,40 @@ def main(argv: list[str] | None = None) -> None:
                     "format": fmt,
                     "gflops_ratio": {k: round(v, 4) for k, v in ratios.items()},
                 }
-                row["export"] = {v: state["exports"][f"{fam}/{v}/{size}/{fmt}"] for v in VARIANTS}
+                row["export"] = {v: state["exports"][f"{fam}/{v}/{size}/{fmt}"] for v in (*VARIANTS, MERGED)}
                 for v in ("stock", "dsconv"):
                     e = row["export"][v]
                     if e["ok"] and "ops" not in e:
                         e["ops"] = graph_ops(fmt, e["artifact"], work)
                         save()
                 if fmt in LOADS and arts:
+                    main_arts = {v: a for v, a in arts.items() if v in VARIANTS}
+                    pair = {v: a for v, a in arts.items() if v in ("dsconv", MERGED)}
                     for run in runs_of(fmt):
-                        got = measure(run, arts, x, work, fam, size, state, save, args, latency=args.latency)
+                        got = measure(run, main_arts, x, work, fam, size, state, save, args, latency=args.latency)
                         row[run] = got
-                        for v in got.get("outputs", {}):
-                            got.setdefault("parity", {})[v] = rel_err(
-                                np.load(got["outputs"][v]), np.load(refs["outputs"][v])
+                        if len(pair) == 2:
+                            got["merged"] = measure(
+                                run, pair, x, work, fam, size, state, save, args, args.latency, "merged"
                             )
+                        for g, ref in ((got, refs), (got.get("merged", {}), refs["merged"])):
+                            for v in g.get("outputs", {}):
+                                expected = np.load(ref["outputs"][v])
+                                g.setdefault("parity", {})[v] = rel_err(np.load(g["outputs"][v]), expected)
                 rows.append(row)
                 write(rows, args.out)
     write(rows, args.out)
 
 
-def measure(run, paths, x, work, fam, size, state, save, args, latency: bool) -> dict:
-    """Outputs (saved .npy per model) and interleaved medians of `paths` in runtime `run`, cached in `state`."""
-    key = f"{fam}/{size}/{run}"
+def measure(run, paths, x, work, fam, size, state, save, args, latency: bool, tag: str = "") -> dict:
+    """Outputs (saved .npy per model) and interleaved medians of `paths` in runtime `run`, cached in `state` (under
+    `tag` too, for a pass of its own)."""
+    key = f"{fam}/{size}/{run}" + (f"/{tag}" if tag else "")
     cached = state["measures"].get(key)
     if cached and (cached.get("medians") or not latency) and set(cached.get("outputs", {})) >= set(paths):
         return cached
     log(f"measure {key}" + (" (latency)" if latency else ""))
-    o = str(work / fam / f"out_{size}_{run}_{{}}.npy")
+    o = str(work / fam / f"out_{size}_{run}{tag and '_' + tag}_{{}}.npy")
     code = MEASURE.format(
         scripts=str(REPO / "scripts"),
         f32=run == "openvino-f32",
@@ -459,8 +491,8 @@ def write(rows: list[dict], out: Path) -> None:
     lines = [
         "| model | imgsz | runtime | export stock / dsconv | parity stock: box / cls | parity dsconv: box / cls "
         "| latency dsconv/stock | limit | latency baked/full dsconv | latency dilated/undilated dsconv "
-        "| graph ops stock → dsconv (op types only in dsconv) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| latency merged/branches dsconv (parity) | graph ops stock → dsconv (op types only in dsconv) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ex = r["export"]
@@ -470,12 +502,15 @@ def write(rows: list[dict], out: Path) -> None:
             par = {v: got.get("parity", {}).get(v, {}) for v in ("stock", "dsconv")}
             med = got.get("medians") or {}
             lat, baked, dil = (ratio(med, a, b) for a, b in (("dsconv", "stock"), *CONTROLS.values()))
+            merged = got.get("merged") or {}
+            mq = merged.get("parity", {}).get(MERGED, {})
+            mer = ratio(merged.get("medians") or {}, MERGED, "dsconv") + (f" ({mq['box']:.0e})" if "box" in mq else "")
             p = [f"{q['box']:.1e} / {q['cls']:.1e}" if "box" in q else "fails" if got else "-" for q in par.values()]
             if run == "pytorch":
                 p = ["reference", "reference"]
             lines.append(
                 f"| {r['family']} | {r['imgsz']} | {run} | {exp} | {p[0]} | {p[1]} | {lat} | {limit(r, run):.3f} "
-                f"| {baked} | {dil} "
+                f"| {baked} | {dil} | {mer} "
                 f"| {ops_change(ex['stock'].get('ops'), ex['dsconv'].get('ops'))} |"
             )
     text = [*lines, "", *summary(rows), "", *explanation(rows)]
@@ -522,8 +557,8 @@ def explanation(rows: list[dict]) -> list[str]:
     kernels)."""
     lines = [
         "| runtime | cells over the limit | dsconv/stock | dilation: dsconv/undilated "
-        "| structure: undilated/stock | GFLOPs dsconv/stock (full kernels) |",
-        "|---|---|---|---|---|---|",
+        "| structure: undilated/stock | GFLOPs dsconv/stock (full kernels) | exact merged form: merged/branches |",
+        "|---|---|---|---|---|---|---|",
     ]
     for run in dict.fromkeys(run for r in rows for run in runs_of(r["format"])):
         cells = [(r, r[run]["medians"]) for r in rows if (r.get(run) or {}).get("medians")]
@@ -533,7 +568,10 @@ def explanation(rows: list[dict]) -> list[str]:
         flops = [r["gflops_ratio"]["full"] for r, _ in cells]
         spans = [span(cells, *pair) for pair in (("dsconv", "stock"), CONTROLS["dsconv-undilated"])]
         spans.append(span(cells, "dsconv-undilated", "stock"))
-        lines.append(f"| {run} | {over}/{len(cells)} | {' | '.join(spans)} | {min(flops):.3f}–{max(flops):.3f} |")
+        pairs = [(r, (r[run].get("merged") or {}).get("medians") or {}) for r, _ in cells]
+        spans.append(f"{min(flops):.3f}–{max(flops):.3f}")
+        spans.append(span(pairs, MERGED, "dsconv"))
+        lines.append(f"| {run} | {over}/{len(cells)} | {' | '.join(spans)} |")
     return lines
 
 

@@ -72,6 +72,7 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
         "openvino": {
             "parity": {},
             "medians": {"stock": 2.0, "dsconv": 2.2, "dsconv-baked": 1.1, "dsconv-undilated": 1.76},
+            "merged": {"medians": {"dsconv": 2.0, "dsconv-merged": 1.9}, "parity": {"dsconv-merged": {"box": 2e-6}}},
         },
         "openvino-f32": {
             "parity": {"stock": {"box": 1e-6, "cls": 2e-6}, "dsconv": {"box": 3e-6, "cls": 4e-6}},
@@ -80,12 +81,15 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
     }
     export_matrix.write([row], tmp_path / "m")
     lines = (tmp_path / "m.md").read_text().splitlines()
-    assert lines[2] == "| yolov5n | 320 | openvino | ok / ok | fails | fails | 1.100 | 1.049 | 0.500 | 1.250 | 2 → 3 |"
+    assert lines[2] == (
+        "| yolov5n | 320 | openvino | ok / ok | fails | fails | 1.100 | 1.049 | 0.500 | 1.250 | 0.950 (2e-06) | 2 → 3 |"
+    )
     assert lines[3] == (
-        "| yolov5n | 320 | openvino-f32 | ok / ok | 1.0e-06 / 2.0e-06 | 3.0e-06 / 4.0e-06 | - | 1.049 | - | - | 2 → 3 |"
+        "| yolov5n | 320 | openvino-f32 | ok / ok | 1.0e-06 / 2.0e-06 | 3.0e-06 / 4.0e-06 "
+        "| - | 1.049 | - | - | - | 2 → 3 |"
     )
     # the explanation table: one line per runtime with medians, dsconv/stock = dilation × structure
-    assert lines[-1] == "| openvino | 1/1 | 1.100–1.100 | 1.250–1.250 | 0.880–0.880 | 1.029–1.029 |"
+    assert lines[-1] == "| openvino | 1/1 | 1.100–1.100 | 1.250–1.250 | 0.880–0.880 | 1.029–1.029 | 0.950–0.950 |"
     assert lines[-2].startswith("|---|")
 
 
@@ -103,3 +107,28 @@ def test_undilated_control_is_the_same_module_built_with_dilation_one():
         x = torch.rand(2, 3, 320, 320)
         torch.testing.assert_close(undilated(x), reference(x))
         assert not torch.allclose(undilated(x), model(x))
+
+
+def test_merged_form_model_is_exact_and_traces_to_the_merged_graph():
+    from inference_forms import MergedForm
+    from ultralytics import YOLO
+
+    torch.manual_seed(0)
+    model = YOLO("yolov5n-dsconv.yaml").model.eval()
+    for bn in (m for m in model.modules() if isinstance(m, nn.BatchNorm2d)):
+        bn.running_var.uniform_(0.5, 2)
+    model = model.fuse(verbose=False)
+    merged = export_matrix.merge_forms(copy.deepcopy(model))
+    layer = next(m for m in merged.model if isinstance(m, MergedForm))
+    original = next(m for m in model.model if isinstance(m, ExpandConv))
+    assert (layer.f, layer.i, layer.type) == (original.f, original.i, original.type)
+    assert not any(isinstance(m, ExpandConv) for m in merged.modules())
+    x = torch.rand(1, 3, 96, 96)
+    model.model[-1].export = merged.model[-1].export = True  # the head's export output, as the exporters set it
+    with torch.no_grad():
+        torch.testing.assert_close(merged(x)[0], model(x)[0], rtol=1e-4, atol=1e-4)
+        traced = torch.jit.trace(merged, x, strict=False)
+        torch.testing.assert_close(traced(x)[0], model(x)[0], rtol=1e-4, atol=1e-4)
+    grouped = [n for n in traced.inlined_graph.nodes() if n.kind() == "aten::_convolution"]
+    assert len(grouped) == len([n for n in torch.jit.trace(model, x, strict=False).inlined_graph.nodes()
+                                if n.kind() == "aten::_convolution"]) - 4  # fmt: skip
