@@ -144,3 +144,25 @@ def test_export_matrix_table_is_the_committed_matrix():
     assert not any(ln.startswith("| coreml ") for ln in measured)  # runs only on macOS: no cell
     sizes = {r["imgsz"] for r in committed["rows"]}
     assert sizes == {320, 640}
+
+
+def test_the_interim_tables_are_the_committed_runs_of_the_converged_study():
+    # The README shows `yolo-dsconv report project=docs/results/hard256_cos60` (against stock and the control) as the
+    # committed runs give it now; copying in more runs without re-running the report fails here.
+    from yolo_dsconv.compare.project import read_project
+    from yolo_dsconv.compare.report import format_summary, markdown_summary
+
+    study = RESULTS / "hard256_cos60"
+    for reference, md in ((None, "report.md"), ("control", "report_vs_control.md")):
+        state = read_project(study, reference=reference)
+        table = format_summary(state.summary).split("\n\n")[0]
+        command = "$ yolo-dsconv report project=docs/results/hard256_cos60" + (
+            f" reference={reference}" if reference else ""
+        )
+        assert f"{command}\n{table}\n" in README
+        assert markdown_summary(state.summary) in (study / md).read_text()
+        assert state.progress() in (study / md).read_text()
+    runs = len(state.summary.runs)
+    assert (
+        f"{runs} of 24 runs are in" in README and f"finished runs so far: {runs} " in (study / "report.md").read_text()
+    )

@@ -1,38 +1,61 @@
-"""`yolo-dsconv report file=compare.json [margin=] [level=] [out=]`: a finished comparison read again under the current
-rules, or another margin or level, without training anything (writes compare.md and compare.png)."""
+"""`yolo-dsconv report file=compare.json | project=DIR [reference=] [margin=] [level=] [out=]`: a comparison read again
+without training anything. file= reads a finished one (compare.json) under the current rules, or another margin,
+level or reference; project= reads a comparison's folder as it stands, its finished runs only, while it still
+trains or after it was cut short. Writes a .md and a .png (beside the file, or report.md in the project)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from .args import REQUIRED, CLIError, parse_kv
+from .args import CLIError, parse_kv
 
 
 def run(argv: list[str]) -> int:
-    """Print the table and notes of a compare.json, and write its compare.md and compare.png (beside it unless out=
-    names the .md)."""
+    """Print the table and notes of a compare.json or a project folder, and write its .md and .png."""
+    from ..compare.errors import CompareError
+    from ..compare.project import read_project
     from ..compare.report import format_summary, plot, write_markdown
-    from ..compare.summary import summary_from_json
+    from ..compare.summary import DEFAULT_MARGIN, summary_from_json
 
-    args = parse_kv("report", argv, {"file": REQUIRED, "margin": None, "level": None, "out": None})
+    keys = {"file": None, "project": None, "reference": None, "margin": None, "level": None, "out": None}
+    args = parse_kv("report", argv, keys)
+    if (args["file"] is None) == (args["project"] is None):
+        raise CLIError(
+            "yolo-dsconv report: give file= (a compare.json) or project= (a comparison's folder), one of them"
+        )
     for key in ("margin", "level"):
         value = args[key]
         bad = value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0)
         if bad or (key == "level" and value is not None and value >= 1):
             expected = "a confidence level between 0 and 1" if key == "level" else "a positive number"
             raise CLIError(f"yolo-dsconv report: {key}={value!r} is invalid, expected {expected}")
-    path = Path(str(args["file"]))
+    reference = None if args["reference"] is None else str(args["reference"])
+    extra: list[str] = []
     try:
-        doc = json.loads(path.read_text())
-        config = doc["config"]
-    except (OSError, ValueError, KeyError) as e:
-        raise CLIError(f"yolo-dsconv report: file={path} is not a compare.json ({type(e).__name__}: {e})") from None
-    summary = summary_from_json(doc, args["margin"], args["level"])
-    out = Path(str(args["out"])) if args["out"] is not None else path.with_suffix(".md")
+        if args["file"] is not None:
+            path = Path(str(args["file"]))
+            try:
+                doc = json.loads(path.read_text())
+                config = doc["config"]
+            except (OSError, ValueError, KeyError) as e:
+                raise CLIError(
+                    f"yolo-dsconv report: file={path} is not a compare.json ({type(e).__name__}: {e})"
+                ) from None
+            summary = summary_from_json(doc, args["margin"], args["level"], reference)
+            default_out = path.with_suffix(".md")
+        else:
+            margin = DEFAULT_MARGIN if args["margin"] is None else args["margin"]
+            level = 0.95 if args["level"] is None else args["level"]
+            state = read_project(str(args["project"]), level=level, margin=margin, reference=reference)
+            summary, config, extra = state.summary, state.config, [state.progress()]
+            default_out = Path(str(args["project"])) / "report.md"
+    except CompareError as e:
+        raise CLIError(f"yolo-dsconv report: {str(e).removeprefix('compare: ')}") from None
+    out = Path(str(args["out"])) if args["out"] is not None else default_out
     document = {**config, "margin": summary.margin, "tol": summary.tol}
-    write_markdown(out, summary, document)
+    write_markdown(out, summary, document, extra)
     plot(out.with_suffix(".png"), summary, document)
     print(format_summary(summary))
-    print(f"\nmd: {out}\npng: {out.with_suffix('.png')}")
+    print("\n".join(["", *extra, f"md: {out}", f"png: {out.with_suffix('.png')}"]))
     return 0

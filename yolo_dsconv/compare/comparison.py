@@ -20,6 +20,8 @@ import yaml
 
 from ..data import LEVELS, TASKS, generate_shapes_dataset
 from ..offline import offline_font
+from .errors import CompareError
+from .project import CONFIG_FILE
 from .report import format_summary, plot, write_csv, write_json, write_markdown
 from .runs import METRICS, RunResult
 from .scheduler import BACKENDS, cache_labels, cpu_cores, run_all, split_devices
@@ -29,7 +31,6 @@ from .variants import BUILT_IN, Variant, build_variants, plan_variants
 
 __all__ = ("AUTO_START", "CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
 
-CONFIG_FILE = "compare_config.json"
 # The built-in protocol (README, "Evidence"): at Ultralytics' automatic choice (AdamW at lr 0.00125 for 4 classes) a
 # 30-epoch run takes off at a random epoch or not at all; at lr0=0.004 every measured run converges.
 TRAIN_DEFAULTS: dict[str, Any] = {
@@ -47,10 +48,6 @@ TRAIN_DEFAULTS: dict[str, Any] = {
 DEFAULT_VARIANTS = ",".join(BUILT_IN)  # a string, as a user types it (the CLI's did-you-mean shows it)
 
 RESERVED = ("model", "project", "name", "seed", "exist_ok", "resume", "data", "mode", "deterministic")
-
-
-class CompareError(ValueError):
-    """A comparison that cannot be run as asked; the message names the bad value and what is expected."""
 
 
 @dataclass

@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -222,9 +223,11 @@ def caption(s: Summary, config: dict) -> str:
     )
 
 
-def write_markdown(path: Path, s: Summary, config: dict) -> None:
-    """compare.md: the caption, the table of every statistic, and the notes."""
-    lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), "", *(f"- {n}" for n in notes(s))]
+def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = ()) -> None:
+    """compare.md: the caption, the table of every statistic, and the notes (`extra` ones first)."""
+    lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), ""]
+    lines += [f"- {n}" for n in (*extra, *notes(s))]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -26,6 +26,7 @@ __all__ = (
     "RUN_FILE",
     "Placement",
     "RunResult",
+    "read_record",
     "read_scores",
     "run_folder",
     "train_run",
@@ -117,6 +118,18 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     }
 
 
+def read_record(run_dir: Path, metric: str) -> RunResult | None:
+    """The finished run in `run_dir` as its `compare_run.json` records it (status reused), scored by `metric` (read
+    again from its results.csv when the record chose its best epoch by the other metric); None when it has no record.
+    Writes nothing."""
+    record = run_dir / RUN_FILE
+    if not record.is_file():
+        return None
+    saved = json.loads(record.read_text())
+    rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
+    return RunResult.from_dict({**saved["result"], **rescored, "status": "reused"})
+
+
 def _finished(last: Path) -> tuple[bool, int] | None:
     """(whether the run that wrote `last` finished, the last epoch it completed); None when `last` cannot be read (a
     process killed while Ultralytics wrote it leaves a truncated file)."""
@@ -201,13 +214,11 @@ def train_run(
     placement = placement or Placement(str(train.get("device", "")), 0, "local")
     run_dir = run_folder(project, variant.name, seed)
     record = run_dir / RUN_FILE
-    if record.is_file():
-        saved = json.loads(record.read_text())
-        rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
-        result = RunResult.from_dict({**saved["result"], **rescored, "status": "reused"})
-        if rescored:
-            record.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
-        return result
+    reused = read_record(run_dir, metric)
+    if reused is not None:
+        if json.loads(record.read_text())["metric"] != metric:  # rescored: kept for the next call
+            record.write_text(json.dumps({"metric": metric, "result": asdict(reused)}, indent=1))
+        return reused
     status, epochs = _plan(run_dir)
     attempts = _count_attempt(run_dir) if status != "reused" else 0
     if log:

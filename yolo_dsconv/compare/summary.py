@@ -12,11 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .convergence import CONVERGED, classify
+from .errors import CompareError
 from .runs import LABELS, METRIC_KEYS, RunResult
 from .sequential import look_level
 from .stats import Difference, Spread, differences, spread
 
-__all__ = ("DEFAULT_MARGIN", "METRIC_KEYS", "Costs", "Summary", "VariantSummary", "summarize", "summary_from_json")
+__all__ = (
+    "DEFAULT_MARGIN",
+    "METRIC_KEYS",
+    "Costs",
+    "Summary",
+    "VariantSummary",
+    "summarize",
+    "summary_from_json",
+    "with_reference",
+)
 
 # One mAP50-95 point: the resolution at which detection results are reported and gains claimed (COCO tables give
 # one decimal of a percent point), a tenth of what one Ultralytics scale step buys (yolov8n → s: +7.4 points).
@@ -141,8 +151,26 @@ def summarize(
     return Summary(rows, runs, metric, per_look, margin, tol, looks)
 
 
-def summary_from_json(doc: dict, margin: float | None = None, level: float | None = None) -> Summary:
-    """The summary of a compare.json read again under the current rules (its own margin and level unless given).
+def with_reference(names: list[str], reference: str | None) -> list[str]:
+    """The variant names with `reference` first (the variant the others are compared with); unchanged for None.
+
+    >>> with_reference(["stock", "dsconv", "control"], "control")
+    ['control', 'stock', 'dsconv']
+    """
+    if reference is None:
+        return names
+    if reference not in names:
+        raise CompareError(
+            f"compare: reference={reference!r} is not a variant here, expected one of {', '.join(names)}"
+        )
+    return [reference, *(n for n in names if n != reference)]
+
+
+def summary_from_json(
+    doc: dict, margin: float | None = None, level: float | None = None, reference: str | None = None
+) -> Summary:
+    """The summary of a compare.json read again under the current rules (its own margin and level unless given), the
+    variants compared with `reference` (default: the file's first).
 
     Costs come from the file's summary (GFLOPs at the image size it records, 640 for files that record none).
     """
@@ -155,6 +183,8 @@ def summary_from_json(doc: dict, margin: float | None = None, level: float | Non
         Costs(s["variant"], s["model"], s["params"], s["gflops"], s.get("layer_params", 0), s.get("imgsz", 640))
         for s in doc["summary"]
     ]
+    order = with_reference([c.variant for c in costs], reference)
+    costs = sorted(costs, key=lambda c: order.index(c.variant))
     return summarize(
         costs,
         runs,

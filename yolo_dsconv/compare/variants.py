@@ -28,6 +28,7 @@ __all__ = (
     "build_variants",
     "control_hidden",
     "make_variants",
+    "measure",
     "plan_variants",
 )
 
@@ -148,19 +149,26 @@ def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Vari
 def build_variants(planned: list[Variant], folder: Path, imgsz: int = 640) -> list[Variant]:
     """Write the YAMLs of planned variants into `folder`, build each once and fill in its costs (GFLOPs at
     `imgsz`, for the YAML's own number of classes); returns them."""
-    from ultralytics import YOLO
-
-    from ..profile.info import model_costs
-
     folder.mkdir(parents=True, exist_ok=True)
     for v in planned:
         if v.text is not None:
             Path(v.file).write_text(v.text)
-        built = YOLO(v.model).model.eval()
-        costs = model_costs(built, imgsz)
-        v.params, v.gflops = costs["params"], costs["gflops"]
-        v.layer_params = sum(p.numel() for i in built.yaml.get(INSERTED_KEY, []) for p in built.model[i].parameters())
+        measure(v, imgsz)
     return planned
+
+
+def measure(v: Variant, imgsz: int = 640) -> Variant:
+    """Build the written variant `v` once and fill in its costs: parameters, GFLOPs at `imgsz` (for the YAML's own
+    number of classes) and the parameters of its inserted layer; returns it."""
+    from ultralytics import YOLO
+
+    from ..profile.info import model_costs
+
+    built = YOLO(v.model).model.eval()
+    costs = model_costs(built, imgsz)
+    v.params, v.gflops = costs["params"], costs["gflops"]
+    v.layer_params = sum(p.numel() for i in built.yaml.get(INSERTED_KEY, []) for p in built.model[i].parameters())
+    return v
 
 
 def make_variants(base: str | Path, names: list[str], folder: Path, imgsz: int = 640) -> list[Variant]:

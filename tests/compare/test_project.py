@@ -1,0 +1,158 @@
+"""`yolo-dsconv report project=DIR`: a comparison's folder read as it stands (finished runs only, nothing written in
+it), checked against the compare.json of the same comparison, with a reference of the user's choice."""
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+
+from helpers import REPO
+from yolo_dsconv.compare import CompareError, comparison, scheduler
+from yolo_dsconv.compare.project import read_project
+from yolo_dsconv.compare.runs import RUN_FILE, RunResult
+from yolo_dsconv.compare.summary import summary_from_json
+
+EPOCHS = 30
+MEANS = {"stock": 0.70, "dsconv": 0.74, "control": 0.66}
+
+
+def _train_run(variant, seed, project, data, train, metric, placement=None, log=False):
+    """A run drawn from N(MEANS[variant], 0.02), fixed by the seed, recorded as train_run records a finished run."""
+    rng = np.random.default_rng(100 * seed + list(MEANS).index(variant.name))
+    top = float(MEANS[variant.name] + rng.normal(0, 0.02))
+    curve = list(top * (1 - np.exp(-0.3 * np.arange(1, EPOCHS + 1))))
+    run_dir = project / variant.name / f"seed{seed}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    best = max(curve)
+    result = RunResult(variant.name, seed, "trained", EPOCHS, EPOCHS, best + 0.05, best, 1.0, str(run_dir), curve=curve)
+    (run_dir / RUN_FILE).write_text(json.dumps({"metric": metric, "result": asdict(result)}))
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished 3-variant × 4-seed comparison (training replaced by _train_run)."""
+    project = tmp_path_factory.mktemp("cmp") / "p"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scheduler, "train_run", _train_run)
+        comparison.compare(project=project, variants=",".join(MEANS), seeds=4, n_train=2, n_val=1, imgsz=64,
+                           verbose=False)  # fmt: skip
+    return project
+
+
+def _listing(folder):
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+def _rows(summary):
+    return [(r.variant, r.n, r.costs.params, r.spreads["map50_95"], r.vs.get("map50_95")) for r in summary.rows]
+
+
+@pytest.mark.parametrize("reference", [None, "control"])
+def test_a_finished_project_reads_as_its_compare_json(finished, reference):
+    before = _listing(finished)
+    state = read_project(finished, reference=reference)
+    doc = json.loads((finished / "compare.json").read_text())
+    assert _rows(state.summary) == _rows(summary_from_json(doc, reference=reference))
+    assert state.summary.reference.variant == (reference or "stock") and state.unfinished == []
+    assert _listing(finished) == before  # read only
+
+
+def test_another_reference_compares_every_variant_with_it(finished):
+    rows = {r.variant: r for r in read_project(finished, reference="control").summary.rows}
+    for v in ("stock", "dsconv"):
+        d = rows[v].vs["map50_95"]
+        assert d.delta == pytest.approx(rows[v].spreads["map50_95"].mean - rows["control"].spreads["map50_95"].mean)
+    assert rows["dsconv"].vs["map50_95"].verdict == "better"  # 0.74 against 0.66 at a spread of 0.02
+
+
+def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finished, tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(finished, project)
+    (project / "dsconv" / "seed3" / RUN_FILE).unlink()  # as if still training, at its 5th epoch
+    (project / "dsconv" / "seed3" / "results.csv").write_text("epoch,x\n" + "".join(f"{e},0\n" for e in range(1, 6)))
+    (project / "control" / "seed4").mkdir()  # just started: no results.csv yet
+    state = read_project(project)
+    assert [(r.variant, r.n) for r in state.summary.rows] == [("stock", 4), ("dsconv", 3), ("control", 4)]
+    assert state.unfinished == [("dsconv", 3, 5), ("control", 4, 0)]
+    assert state.progress() == (
+        "finished runs so far: 11 (stock 4, dsconv 3, control 4); not finished: dsconv/seed3 (5 epochs), "
+        "control/seed4 (0 epochs)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reference", "message"),
+    [
+        ("no config", None, r"holds no compare_config\.json, expected a comparison's project folder"),
+        (None, "contrl", r"reference='contrl' is not a variant here, expected one of stock, dsconv, control"),
+        ("no stock runs", None, r"has no finished run of stock \(the reference\) yet"),
+        ("edited yaml", None, r"variant 'dsconv': no YAML at .*models has the hash compare_config\.json records"),
+    ],
+)
+def test_a_project_that_cannot_be_read_is_refused_with_nothing_written(finished, tmp_path, change, reference, message):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(finished, project)
+    if change == "no config":
+        (project / "compare_config.json").unlink()
+    elif change == "no stock runs":
+        for run in (project / "stock").glob(f"seed*/{RUN_FILE}"):
+            run.unlink()
+    elif change == "edited yaml":
+        yaml = project / "models" / "yolov5-dsconv.yaml"
+        yaml.write_text(yaml.read_text() + "# edited\n")
+    before = _listing(project)
+    with pytest.raises(CompareError, match=message):
+        read_project(project, reference=reference)
+    assert _listing(project) == before
+
+
+def test_report_project_prints_the_interim_table_and_writes_report_md(finished, tmp_path, capsys):
+    import shutil
+
+    from yolo_dsconv.cli.main import main
+
+    project = tmp_path / "p"
+    shutil.copytree(finished, project)
+    (project / "stock" / "seed3" / RUN_FILE).unlink()
+    assert main(["report", f"project={project}", "reference=dsconv"]) == 0
+    out = capsys.readouterr().out
+    best = [json.loads(f.read_text())["result"]["map50_95"] for f in (project / "dsconv").glob(f"seed*/{RUN_FILE}")]
+    costs = json.loads((finished / "compare.json").read_text())["summary"][1]
+    assert costs["variant"] == "dsconv" and len(best) == 4
+    expected = ["dsconv", f"{costs['params']:,}", f"{costs['gflops']:.2f}", "4/4", f"{np.mean(best):.3f}"]
+    assert out.splitlines()[2].split()[:5] == expected
+    assert "finished runs so far: 11 (dsconv 4, stock 3, control 4); not finished: stock/seed3 (0 epochs)" in out
+    md = (project / "report.md").read_text()
+    assert md.startswith("# Comparison: base yolov5n.yaml") and "- finished runs so far: 11" in md
+    assert (project / "report.png").stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "give file= (a compare.json) or project= (a comparison's folder), one of them"),
+        (["file=a.json", "project=b"], "give file= (a compare.json) or project= (a comparison's folder), one of them"),
+        (["project=nowhere"], "/nowhere holds no compare_config.json, expected a comparison's project folder"),
+    ],
+)
+def test_report_refuses_a_bad_choice_of_input(argv, message, capsys, tmp_path, monkeypatch):
+    from yolo_dsconv.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", *argv]) == 2
+    assert message in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
+def test_the_committed_study_reads_with_every_finished_run_counted(tmp_path):
+    study = REPO / "docs" / "results" / "hard256_cos60"
+    state = read_project(study)
+    counts = {r.variant: r.n for r in state.summary.rows}
+    assert counts == {v: len(list((study / v).glob(f"seed*/{RUN_FILE}"))) for v in counts}
+    assert list(counts) == ["stock", "dsconv", "control"] and min(counts.values()) >= 2
+    assert state.summary.rows[1].costs.layer_params > 0 and state.summary.rows[0].costs.layer_params == 0

@@ -1,0 +1,124 @@
+"""A comparison's project folder read as it stands: the runs finished so far, summarised while the comparison still
+trains (or after it was cut short), without training anything or writing in the folder.
+
+The folder is the one `compare` keeps (see comparison.py): `compare_config.json`, `models/` with the variants' YAMLs,
+and `<variant>/seed<k>/`, where a finished run has its `compare_run.json`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..paths import scaled_name
+from .errors import CompareError
+from .runs import RunResult, read_record, run_folder
+from .summary import DEFAULT_MARGIN, Costs, Summary, summarize, with_reference
+from .variants import BUILT_IN, Variant, measure
+
+__all__ = ("CONFIG_FILE", "ProjectState", "read_project")
+
+CONFIG_FILE = "compare_config.json"
+_SEED = re.compile(r"seed(\d+)")
+
+
+@dataclass
+class ProjectState:
+    """A project as it stands: its configuration, the summary of its finished runs, and the runs not finished (in
+    training, queued after a start, or cut short) as (variant, seed, epochs in their results.csv)."""
+
+    config: dict
+    summary: Summary
+    unfinished: list[tuple[str, int, int]]
+
+    def progress(self) -> str:
+        """One line: the finished runs per variant, and where each unfinished run stands."""
+        done = ", ".join(f"{r.variant} {r.n}" for r in self.summary.rows)
+        line = f"finished runs so far: {len(self.summary.runs)} ({done})"
+        if self.unfinished:
+            line += "; not finished: " + ", ".join(f"{v}/seed{s} ({e} epochs)" for v, s, e in self.unfinished)
+        return line
+
+
+def _config(project: Path) -> dict:
+    file = project / CONFIG_FILE
+    if not file.is_file():
+        raise CompareError(f"compare: project={project} holds no {CONFIG_FILE}, expected a comparison's project folder")
+    return json.loads(file.read_text())
+
+
+def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
+    """The YAML the comparison trained `name` with, found by the hash its configuration records."""
+    digest = config["variants"][name]
+    candidates = sorted((project / "models").glob("*.yaml")) if name in BUILT_IN else [Path(name)]
+    for file in candidates:
+        if file.is_file() and hashlib.sha256(file.read_bytes()).hexdigest() == digest:
+            from ultralytics.nn.tasks import guess_model_scale
+
+            scale = guess_model_scale(Path(config["base"]).name) if name in BUILT_IN else ""
+            model = file.with_name(scaled_name(file.name, scale)) if scale else file
+            return Variant(name, str(model), digest)
+    where = project / "models" if name in BUILT_IN else Path(name)
+    raise CompareError(f"compare: variant {name!r}: no YAML at {where} has the hash {CONFIG_FILE} records for it")
+
+
+def _epochs(run_dir: Path) -> int:
+    """Epochs in a run's results.csv (0 when it has none yet)."""
+    try:
+        with open(run_dir / "results.csv", newline="") as f:
+            return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    except OSError:
+        return 0
+
+
+def read_project(
+    project: str | Path,
+    metric: str = "map50-95",
+    level: float = 0.95,
+    margin: float = DEFAULT_MARGIN,
+    tol: float | None = None,
+    reference: str | None = None,
+) -> ProjectState:
+    """The finished runs of a comparison's project folder, summarised as `compare` would summarise them.
+
+    Args:
+        project: the folder `compare` trains in (project=).
+        metric, level, margin, tol: as for `compare`; runs recorded under the other metric are scored again from
+            their results.csv.
+        reference: the variant the others are compared with (default: the comparison's first).
+
+    Returns:
+        The configuration, the summary of every variant with at least one finished run, and the unfinished runs.
+
+    Raises:
+        CompareError: not a comparison's folder, no finished run of the reference, an unknown reference, or a
+            variant whose YAML is not the one it trained with.
+    """
+    project = Path(project).resolve()
+    config = _config(project)
+    names = with_reference(list(config["variants"]), reference)
+    runs: list[RunResult] = []
+    unfinished = []
+    for name in names:
+        folders = (project / name).glob("seed*")
+        seeds = sorted(int(m[1]) for p in folders if p.is_dir() and (m := _SEED.fullmatch(p.name)))
+        for seed in seeds:
+            run_dir = run_folder(project, name, seed)
+            result = read_record(run_dir, metric)
+            if result is None:
+                unfinished.append((name, seed, _epochs(run_dir)))
+            else:
+                runs.append(result)
+    finished = [n for n in names if any(r.variant == n for r in runs)]
+    if names[0] not in finished:
+        raise CompareError(f"compare: project={project} has no finished run of {names[0]} (the reference) yet")
+    imgsz = config["train"]["imgsz"]
+    costs = []
+    for name in finished:
+        v = measure(_variant_yaml(project, config, name), imgsz)
+        costs.append(Costs(v.name, v.model, v.params, v.gflops, v.layer_params, imgsz))
+    return ProjectState(config, summarize(costs, runs, metric, level, margin, tol), unfinished)
