@@ -86,7 +86,7 @@ def bake_pruning(model, imgsz: int):
     import torch
     from torch import nn
 
-    from yolo_dsconv.modules.pruning import TapPrunedConv2d, kept_half_taps
+    from yolo_dsconv.modules.pruning import TapPrunedConv2d
 
     sizes = {}
 
@@ -102,20 +102,19 @@ def bake_pruning(model, imgsz: int):
         for name, conv in list(parent.named_children()):
             if conv not in sizes:
                 continue
-            (kh, kw), (dh, dw), (h, w) = conv.kernel_size, conv.dilation, sizes[conv]
-            mh, mw = kept_half_taps(kh, dh, h), kept_half_taps(kw, dw, w)
-            ch, cw = (kh - 1) // 2, (kw - 1) // 2
+            (kh, kw), (ah, aw) = conv.kernel_size, conv.active_kernel(*sizes[conv])  # the taps the module itself runs
+            th, tw = (kh - ah) // 2, (kw - aw) // 2
             new = nn.Conv2d(
                 conv.in_channels,
                 conv.out_channels,
-                (2 * mh + 1, 2 * mw + 1),
+                (ah, aw),
                 conv.stride,
-                (mh * dh, mw * dw),
+                ((ah - 1) // 2 * conv.dilation[0], (aw - 1) // 2 * conv.dilation[1]),
                 conv.dilation,
                 conv.groups,
                 conv.bias is not None,
             )
-            new.weight.data = conv.weight.data[:, :, ch - mh : ch + mh + 1, cw - mw : cw + mw + 1].clone()
+            new.weight.data = conv.weight.data[:, :, th : kh - th, tw : kw - tw].clone()
             if conv.bias is not None:
                 new.bias.data = conv.bias.data.clone()
             setattr(parent, name, new)
@@ -432,7 +431,7 @@ def measure(run, paths, x, work, fam, size, state, save, args, latency: bool, ta
     key = f"{fam}/{size}/{run}" + (f"/{tag}" if tag else "")
     cached = state["measures"].get(key)
     if cached and (cached.get("medians") or not latency) and set(cached.get("outputs", {})) >= set(paths):
-        return cached
+        return dict(cached)  # a copy: what the caller adds (parity, the merged pass) stays out of state.json
     log(f"measure {key}" + (" (latency)" if latency else ""))
     o = str(work / fam / f"out_{size}_{run}{tag and '_' + tag}_{{}}.npy")
     code = MEASURE.format(
@@ -453,7 +452,7 @@ def measure(run, paths, x, work, fam, size, state, save, args, latency: bool, ta
         got = {"ok": True, "outputs": {v: o.format(v) for v in paths}, "medians": medians}
     state["measures"][key] = got
     save()
-    return got
+    return dict(got)
 
 
 def runs_of(fmt: str) -> list[str]:
@@ -539,8 +538,9 @@ def summary(rows: list[dict]) -> list[str]:
         for c in cols:
             r = next((r for r in these if f"{r['family']} {r['imgsz']}" == c), None)
             med = (r or {}).get(run, {}).get("medians") or {}
-            ok = {"stock", "dsconv"} <= set(med)
-            cells.append(f"{med['dsconv'] / med['stock']:.3f} ({limit(r, run):.3f})" if ok else "-")
+            cells.append(
+                f"{ratio(med, 'dsconv', 'stock')} ({limit(r, run):.3f})" if {"stock", "dsconv"} <= set(med) else "-"
+            )
         lines.append(f"| {run} | {exported}/{len(fmt_rows)} | {worst} | " + " | ".join(cells) + " |")
     return lines
 
@@ -566,12 +566,15 @@ def explanation(rows: list[dict]) -> list[str]:
             continue
         over = sum(m["dsconv"] / m["stock"] > limit(r, run) for r, m in cells)
         flops = [r["gflops_ratio"]["full"] for r, _ in cells]
-        spans = [span(cells, *pair) for pair in (("dsconv", "stock"), CONTROLS["dsconv-undilated"])]
-        spans.append(span(cells, "dsconv-undilated", "stock"))
-        pairs = [(r, (r[run].get("merged") or {}).get("medians") or {}) for r, _ in cells]
-        spans.append(f"{min(flops):.3f}–{max(flops):.3f}")
-        spans.append(span(pairs, MERGED, "dsconv"))
-        lines.append(f"| {run} | {over}/{len(cells)} | {' | '.join(spans)} |")
+        merged = [(r, (r[run].get("merged") or {}).get("medians") or {}) for r, _ in cells]
+        columns = [
+            span(cells, "dsconv", "stock"),
+            span(cells, *CONTROLS["dsconv-undilated"]),
+            span(cells, "dsconv-undilated", "stock"),
+            f"{min(flops):.3f}–{max(flops):.3f}",
+            span(merged, MERGED, "dsconv"),
+        ]
+        lines.append(f"| {run} | {over}/{len(cells)} | {' | '.join(columns)} |")
     return lines
 
 

@@ -18,13 +18,13 @@ Usage: python scripts/inference_forms.py [--shapes 512x20,256x20,256x10] [--roun
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import tempfile
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,20 +39,20 @@ class MergedForm(nn.Module):
 
     def __init__(self, m: ExpandConv, dense: bool, pw: bool):
         super().__init__()
+        weights = copy.deepcopy(m).merge()  # ExpandConv.merge's exact merged form; `m` itself keeps its branches
+        if not weights.merged:
+            raise ValueError("MergedForm: the ExpandConv still has BatchNorms (fuse it first)")
         self.cv1, self.cv2, self.n, self.c, self.act = m.cv1, m.cv2, len(m.m), m.c_, m.m[0][-1].act
         self.first = None if dense else nn.ModuleList(b[0] for b in m.m)
         self.dilated = nn.ModuleList(b[1] for b in m.m)
         self.pws = None if pw else nn.ModuleList(b[2] for b in m.m)
         if dense:
             k = max(m.k)
-            pad = [(k - b[0].conv.kernel_size[0]) // 2 for b in m.m]
-            w = torch.cat([F.pad(b[0].conv.weight, (p, p, p, p)) for b, p in zip(m.m, pad)])
             self.dense = nn.Conv2d(self.n * self.c, self.n * self.c, k, 1, k // 2, groups=self.n * self.c)
-            self.dense.weight.data, self.dense.bias.data = w, torch.cat([b[0].conv.bias for b in m.m])
+            self.dense.weight.data, self.dense.bias.data = weights.merged_dw_w, weights.merged_dw_b
         if pw:
             self.pw = nn.Conv2d(self.n * self.c, self.n * self.c, 1, groups=self.n)
-            self.pw.weight.data = torch.cat([b[2].conv.weight for b in m.m])
-            self.pw.bias.data = torch.cat([b[2].conv.bias for b in m.m])
+            self.pw.weight.data, self.pw.bias.data = weights.merged_pw_w, weights.merged_pw_b
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.cv1(x)

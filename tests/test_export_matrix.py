@@ -129,6 +129,6 @@ def test_merged_form_model_is_exact_and_traces_to_the_merged_graph():
         torch.testing.assert_close(merged(x)[0], model(x)[0], rtol=1e-4, atol=1e-4)
         traced = torch.jit.trace(merged, x, strict=False)
         torch.testing.assert_close(traced(x)[0], model(x)[0], rtol=1e-4, atol=1e-4)
-    grouped = [n for n in traced.inlined_graph.nodes() if n.kind() == "aten::_convolution"]
-    assert len(grouped) == len([n for n in torch.jit.trace(model, x, strict=False).inlined_graph.nodes()
+    convs = [n for n in traced.inlined_graph.nodes() if n.kind() == "aten::_convolution"]
+    assert len(convs) == len([n for n in torch.jit.trace(model, x, strict=False).inlined_graph.nodes()
                                 if n.kind() == "aten::_convolution"]) - 4  # fmt: skip

@@ -17,6 +17,7 @@ def test_every_form_matches_the_module(side):
     x = torch.randn(2, 64, side, side)
     forms = inference_forms.forms(m)
     assert list(forms) == ["module", "merged-pw", "merged-dense", "merged-both"]
+    assert not m.merged  # the forms take ExpandConv.merge's weights from a copy: the module keeps its branches
     with torch.no_grad():
         ref = m(x)
         for name, f in forms.items():

@@ -139,6 +139,8 @@ def test_export_matrix_table_is_the_committed_matrix():
     table = export_matrix.summary(committed["rows"])
     assert "\n".join(table) in README
     assert "\n".join(table) in (REPO / "docs" / "results" / "export_matrix.md").read_text()
+    why = export_matrix.explanation(committed["rows"])  # the split into dilation and structure, README "Deploying"
+    assert "\n".join(why) in README and "\n".join(why) in (REPO / "docs" / "results" / "export_matrix.md").read_text()
     measured = [ln for ln in table[2:] if "-" not in [c.strip() for c in ln.split("|")[4:-1]]]
     assert len(measured) - 1 >= 8  # every latency cell filled, PyTorch itself not counted
     assert not any(ln.startswith("| coreml ") for ln in measured)  # runs only on macOS: no cell
