@@ -168,3 +168,27 @@ def test_the_interim_tables_are_the_committed_runs_of_the_converged_study():
     assert (
         f"{runs} of 24 runs are in" in README and f"finished runs so far: {runs} " in (study / "report.md").read_text()
     )
+
+
+def test_op_profile_table_is_the_committed_profile():
+    # README "Deploying": where ExpandConv's time goes in ONNX Runtime, from docs/results/op_profile.json
+    import json
+
+    results = json.loads((RESULTS / "op_profile.json").read_text())["results"]
+    assert list(results) == ["yolov5n 320", "yolov5n 640", "yolov8n 320", "yolov8n 640"]
+    for key, r in results.items():
+        st, ds = r["stock"], r["dsconv"]
+        layer, total = ds["ExpandConv layer"], ds["total"]
+
+        def rate(g: dict) -> str:
+            return f"{g['gflops'] / g['ms'] * 1e3:.0f}"
+
+        cells = [
+            key.replace(" ", ", "),
+            f"{layer['gflops'] / total['gflops']:.1%}".replace("%", " %"),
+            f"{layer['ms'] / total['ms']:.1%}".replace("%", " %"),
+            f"{rate(layer)} ({rate(total)})",
+            f"{rate(ds['depthwise conv'])} ({rate(ds['dense conv'])})",
+            f"{ds['wall_ms'] / st['wall_ms']:.3f} ({total['gflops'] / st['total']['gflops']:.3f})",
+        ]
+        assert "  | " + " | ".join(cells) + " |" in README, cells
