@@ -2,7 +2,6 @@
 it), checked against the compare.json of the same comparison, with a reference of the user's choice."""
 
 import json
-from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from helpers import REPO
 from yolo_dsconv.compare import CompareError, comparison, scheduler
 from yolo_dsconv.compare.project import read_project
-from yolo_dsconv.compare.runs import RUN_FILE, RunResult
+from yolo_dsconv.compare.runs import RUN_FILE, RunResult, write_record
 from yolo_dsconv.compare.summary import summary_from_json
 
 EPOCHS = 30
@@ -26,7 +25,7 @@ def _train_run(variant, seed, project, data, train, metric, placement=None, log=
     run_dir.mkdir(parents=True, exist_ok=True)
     best = max(curve)
     result = RunResult(variant.name, seed, "trained", EPOCHS, EPOCHS, best + 0.05, best, 1.0, str(run_dir), curve=curve)
-    (run_dir / RUN_FILE).write_text(json.dumps({"metric": metric, "result": asdict(result)}))
+    write_record(run_dir, metric, result)
     return result
 
 
@@ -57,6 +56,7 @@ def test_a_finished_project_reads_as_its_compare_json(finished, reference):
     assert _rows(state.summary) == _rows(summary_from_json(doc, reference=reference))
     assert state.summary.reference.variant == (reference or "stock") and state.unfinished == []
     assert _listing(finished) == before  # read only
+    assert not list(finished.rglob(f"*{RUN_FILE}.tmp"))  # every record was written whole, then renamed
 
 
 def test_another_reference_compares_every_variant_with_it(finished):

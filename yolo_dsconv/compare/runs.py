@@ -30,6 +30,7 @@ __all__ = (
     "read_scores",
     "run_folder",
     "train_run",
+    "write_record",
 )
 
 RUN_FILE = "compare_run.json"
@@ -130,6 +131,16 @@ def read_record(run_dir: Path, metric: str) -> RunResult | None:
     return RunResult.from_dict({**saved["result"], **rescored, "status": "reused"})
 
 
+def write_record(run_dir: Path, metric: str, result: RunResult) -> None:
+    """Write the run's `compare_run.json` whole or not at all (a temporary file renamed over it), so that a reader
+    such as `report project=` never finds half a record, and a kill mid-write leaves the run unfinished, not broken."""
+    import os
+
+    tmp = run_dir / f".{RUN_FILE}.tmp"
+    tmp.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
+    os.replace(tmp, run_dir / RUN_FILE)
+
+
 def _finished(last: Path) -> tuple[bool, int] | None:
     """(whether the run that wrote `last` finished, the last epoch it completed); None when `last` cannot be read (a
     process killed while Ultralytics wrote it leaves a truncated file)."""
@@ -213,11 +224,10 @@ def train_run(
 
     placement = placement or Placement(str(train.get("device", "")), 0, "local")
     run_dir = run_folder(project, variant.name, seed)
-    record = run_dir / RUN_FILE
     reused = read_record(run_dir, metric)
     if reused is not None:
-        if json.loads(record.read_text())["metric"] != metric:  # rescored: kept for the next call
-            record.write_text(json.dumps({"metric": metric, "result": asdict(reused)}, indent=1))
+        if json.loads((run_dir / RUN_FILE).read_text())["metric"] != metric:  # rescored: kept for the next call
+            write_record(run_dir, metric, reused)
         return reused
     status, epochs = _plan(run_dir)
     attempts = _count_attempt(run_dir) if status != "reused" else 0
@@ -259,7 +269,7 @@ def train_run(
         attempts=attempts,
         **read_scores(run_dir / "results.csv", metric),
     )
-    record.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
+    write_record(run_dir, metric, result)
     return result
 
 
