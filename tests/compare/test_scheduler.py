@@ -35,3 +35,15 @@ def test_progress_line_counts_and_estimates_from_this_calls_pace(monkeypatch):
     line = p.line()
     # 120 s for 2 trained runs; 2 running and 4 queued left: 120 * 6 / 2 = 360 s
     assert line == "compare: 2/8 done, 2 running, 4 queued, 2m00s elapsed, ~6m00s left; stock 0.600 (n=2)"
+
+
+def test_a_continued_comparison_estimates_from_the_times_its_finished_runs_recorded(monkeypatch):
+    monkeypatch.setattr("time.monotonic", lambda: 0.0)
+    p = Progress(total=10, jobs=2, key="map50_95")
+    p.running = 2
+    # reused runs: 2400 s for 300 epochs; 800 s for the last 100 of 300 (resumed at 200): 2400 s whole; 1800 s
+    for seed, train_s, resumed in ((0, 2400.0, 0), (1, 800.0, 200), (2, 1800.0, 0), (3, float("nan"), 0)):
+        p.add(RunResult("stock", seed, "reused", 300, 250, 0.9, 0.5, train_s, "", resumed_from=resumed))
+    # median 2400 s per run, 2 running and 4 queued, 2 at a time: 2400 * 6 / 2 = 7200 s
+    assert p.line().startswith("compare: 4/10 done, 2 running, 4 queued, 0m00s elapsed, ~2h00m left;")
+    assert "~?" in Progress(total=2, jobs=1, key="map50_95").line()  # nothing recorded, nothing trained yet

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,7 +33,13 @@ class Progress:
         elapsed = time.monotonic() - self.started
         queued = self.total - len(self.done) - self.running
         trained = sum(r.status != "reused" for r in self.done)
-        left = _clock(elapsed * (queued + self.running) / trained) if trained else "?"  # at this call's pace
+        recorded = _run_seconds(self.done)
+        if trained:  # at this call's pace
+            left = _clock(elapsed * (queued + self.running) / trained)
+        elif recorded is not None:  # a continued comparison: at the pace its finished runs recorded, jobs at a time
+            left = _clock(recorded * (queued + self.running) / self.jobs)
+        else:
+            left = "?"
         means: dict[str, list[float]] = {}
         for r in self.done:
             means.setdefault(r.variant, []).append(getattr(r, self.key))
@@ -51,6 +59,17 @@ class Progress:
     def finish(self) -> None:
         if self.tty:
             sys.stdout.write("\n")
+
+
+def _run_seconds(done: list[RunResult]) -> float | None:
+    """The median training time of a whole run as the finished runs recorded it, a resumed run's scaled from the
+    epochs it trained in its last attempt to all its epochs; None when none recorded one."""
+    times = [
+        r.train_s * r.epochs / (r.epochs - r.resumed_from)
+        for r in done
+        if math.isfinite(r.train_s) and r.epochs > r.resumed_from
+    ]
+    return statistics.median(times) if times else None
 
 
 def _clock(seconds: float) -> str:
