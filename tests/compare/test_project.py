@@ -88,7 +88,13 @@ def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finis
     ("change", "reference", "message"),
     [
         ("no config", None, r"holds no compare_config\.json, expected a comparison's project folder"),
-        (None, "contrl", r"reference='contrl' is not a variant here, expected one of stock, dsconv, control"),
+        (
+            None,
+            "contrl",
+            r"reference='contrl' is not a variant here, expected one of stock, dsconv, control \(did "
+            r"you mean 'control'\?\)",
+        ),
+        (None, "resnet", r"reference='resnet' is not a variant here, expected one of stock, dsconv, control$"),
         ("no stock runs", None, r"has no finished run of stock \(the reference\) yet"),
         ("edited yaml", None, r"variant 'dsconv': no YAML at .*models has the hash compare_config\.json records"),
     ],

@@ -160,8 +160,12 @@ def with_reference(names: list[str], reference: str | None) -> list[str]:
     if reference is None:
         return names
     if reference not in names:
+        from difflib import get_close_matches
+
+        close = get_close_matches(reference, names, 1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CompareError(
-            f"compare: reference={reference!r} is not a variant here, expected one of {', '.join(names)}"
+            f"compare: reference={reference!r} is not a variant here, expected one of {', '.join(names)}{hint}"
         )
     return [reference, *(n for n in names if n != reference)]
 
