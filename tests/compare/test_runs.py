@@ -1,5 +1,8 @@
 """How a run without a record is picked up: resumed from a readable last.pt, restarted (folder kept beside) without
-one, or when a kill during Ultralytics' checkpoint write left it truncated; attempts counted beside the folder."""
+one, or when a kill during Ultralytics' checkpoint write left it truncated; attempts counted beside the folder; a
+finished run's record read again under the other metric."""
+
+import json
 
 from yolo_dsconv.compare.runs import _count_attempt, _plan
 
@@ -29,3 +32,23 @@ def test_attempts_are_counted_beside_the_run_folder(tmp_path):
     run = tmp_path / "stock" / "seed3"
     assert [_count_attempt(run) for _ in range(3)] == [1, 2, 3]
     assert (tmp_path / "stock" / "seed3.attempts").read_text() == "3" and not run.exists()
+
+
+def test_a_record_scored_by_the_other_metric_is_scored_again_and_kept(tmp_path):
+    from yolo_dsconv.compare.runs import RUN_FILE, RunResult, read_record, train_run, write_record
+    from yolo_dsconv.compare.variants import Variant
+
+    run = tmp_path / "stock" / "seed0"
+    run.mkdir(parents=True)
+    # best epoch by mAP50-95 is 2, by mAP50 it is 1
+    (run / "results.csv").write_text("epoch,metrics/mAP50(B),metrics/mAP50-95(B)\n1,0.90,0.50\n2,0.80,0.60\n")
+    write_record(run, "map50-95", RunResult("stock", 0, "trained", 2, 2, 0.80, 0.60, 5.0, str(run), curve=[0.5, 0.6]))
+    result, rescored = read_record(run, "map50-95")
+    assert not rescored and result.best_epoch == 2 and result.status == "reused"
+    assert (
+        read_record(run, "map50")[1] and json.loads((run / RUN_FILE).read_text())["metric"] == "map50-95"
+    )  # read only
+    reused = train_run(Variant("stock", "unused.yaml", ""), 0, tmp_path, "", {}, "map50")
+    assert (reused.best_epoch, reused.map50, reused.map50_95, reused.curve) == (1, 0.90, 0.50, [0.90, 0.80])
+    assert json.loads((run / RUN_FILE).read_text())["metric"] == "map50"  # the rescored record is kept
+    assert read_record(run, "map50") == (reused, False) and read_record(tmp_path / "none", "map50") is None

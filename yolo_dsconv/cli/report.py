@@ -16,7 +16,7 @@ def run(argv: list[str]) -> int:
     from ..compare.errors import CompareError
     from ..compare.project import read_project
     from ..compare.report import format_summary, plot, write_markdown
-    from ..compare.summary import DEFAULT_MARGIN, summary_from_json
+    from ..compare.summary import summary_from_json
 
     keys = {"file": None, "project": None, "reference": None, "margin": None, "level": None, "out": None}
     args = parse_kv("report", argv, keys)
@@ -45,9 +45,8 @@ def run(argv: list[str]) -> int:
             summary = summary_from_json(doc, args["margin"], args["level"], reference)
             default_out = path.with_suffix(".md")
         else:
-            margin = DEFAULT_MARGIN if args["margin"] is None else args["margin"]
-            level = 0.95 if args["level"] is None else args["level"]
-            state = read_project(str(args["project"]), level=level, margin=margin, reference=reference)
+            given = {k: args[k] for k in ("margin", "level") if args[k] is not None}  # else read_project's defaults
+            state = read_project(str(args["project"]), reference=reference, **given)
             summary, config, extra = state.summary, state.config, [state.progress()]
             default_out = Path(str(args["project"])) / "report.md"
     except CompareError as e:

@@ -33,10 +33,11 @@ class Progress:
         elapsed = time.monotonic() - self.started
         queued = self.total - len(self.done) - self.running
         trained = sum(r.status != "reused" for r in self.done)
-        recorded = _run_seconds(self.done)
         if trained:  # at this call's pace
             left = _clock(elapsed * (queued + self.running) / trained)
-        elif recorded is not None:  # a continued comparison: at the pace its finished runs recorded, jobs at a time
+        elif (
+            recorded := _run_seconds(self.done)
+        ) is not None:  # a continued comparison: at the pace its finished runs recorded, jobs at a time
             left = _clock(recorded * (queued + self.running) / self.jobs)
         else:
             left = "?"

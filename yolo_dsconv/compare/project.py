@@ -108,11 +108,11 @@ def read_project(
         seeds = sorted(int(m[1]) for p in folders if p.is_dir() and (m := _SEED.fullmatch(p.name)))
         for seed in seeds:
             run_dir = run_folder(project, name, seed)
-            result = read_record(run_dir, metric)
-            if result is None:
+            record = read_record(run_dir, metric)
+            if record is None:
                 unfinished.append((name, seed, _epochs(run_dir)))
             else:
-                runs.append(result)
+                runs.append(record[0])
     finished = [n for n in names if any(r.variant == n for r in runs)]
     if names[0] not in finished:
         raise CompareError(f"compare: project={project} has no finished run of {names[0]} (the reference) yet")

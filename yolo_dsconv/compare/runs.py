@@ -119,16 +119,16 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     }
 
 
-def read_record(run_dir: Path, metric: str) -> RunResult | None:
-    """The finished run in `run_dir` as its `compare_run.json` records it (status reused), scored by `metric` (read
-    again from its results.csv when the record chose its best epoch by the other metric); None when it has no record.
-    Writes nothing."""
+def read_record(run_dir: Path, metric: str) -> tuple[RunResult, bool] | None:
+    """The finished run in `run_dir` as its `compare_run.json` records it (status reused), scored by `metric`, and
+    whether it was scored again (from its results.csv, because the record chose its best epoch by the other metric);
+    None when it has no record. Writes nothing."""
     record = run_dir / RUN_FILE
     if not record.is_file():
         return None
     saved = json.loads(record.read_text())
     rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
-    return RunResult.from_dict({**saved["result"], **rescored, "status": "reused"})
+    return RunResult.from_dict({**saved["result"], **rescored, "status": "reused"}), bool(rescored)
 
 
 def write_record(run_dir: Path, metric: str, result: RunResult) -> None:
@@ -224,9 +224,10 @@ def train_run(
 
     placement = placement or Placement(str(train.get("device", "")), 0, "local")
     run_dir = run_folder(project, variant.name, seed)
-    reused = read_record(run_dir, metric)
-    if reused is not None:
-        if json.loads((run_dir / RUN_FILE).read_text())["metric"] != metric:  # rescored: kept for the next call
+    record = read_record(run_dir, metric)
+    if record is not None:
+        reused, rescored = record
+        if rescored:  # kept for the next call
             write_record(run_dir, metric, reused)
         return reused
     status, epochs = _plan(run_dir)
