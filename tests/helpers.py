@@ -223,3 +223,17 @@ model.add_callback("on_model_save", stop)
 model.train(data={data!r}, epochs={epochs}, imgsz=64, batch=8, workers=0, plots=False, project={project!r}, name="r",
             seed=0)
 """
+
+
+def record_run(project: Path, variant: str, seed: int, metric: str, curve: list[float]):
+    """A finished run of a comparison with the validation curve given, recorded as compare's train_run records one
+    (nothing trained); returns its RunResult."""
+    from yolo_dsconv.compare.runs import RunResult, write_record
+
+    run_dir = project / variant / f"seed{seed}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    best = max(curve)
+    epochs, best_epoch = len(curve), curve.index(best) + 1
+    result = RunResult(variant, seed, "trained", epochs, best_epoch, best + 0.05, best, 1.0, str(run_dir), curve=curve)
+    write_record(run_dir, metric, result)
+    return result

@@ -39,6 +39,29 @@ def test_halves_are_the_erfs_of_the_two_disjoint_halves_of_the_inputs():
     assert compute_erf(model, layer=3, images=images[:1]).halves == ()
 
 
+def test_erf_stops_at_the_layer_and_matches_a_full_forward_pass():
+    import torch
+    from ultralytics.nn.tasks import DetectionModel
+
+    torch.manual_seed(0)
+    model = DetectionModel("yolov5n-dsconv.yaml", verbose=False).eval()
+    images = torch.rand(3, 3, 64, 64)
+    seen = []
+    model.model[-1].register_forward_hook(lambda m, a, y: seen.append(1))  # the Detect head
+    r = compute_erf(model, images=images)
+    assert r.layer == 10 and seen == []  # P5 (ExpandConv); nothing after it ran
+    grads, outputs = [], {}
+    model.model[10].register_forward_hook(lambda m, a, y: outputs.__setitem__("y", y))
+    for image in images:  # the definition, over the whole model's forward pass
+        x = image[None].clone().requires_grad_(True)
+        model(x)
+        outputs["y"][0, :, 1, 1].sum().backward()  # P5 is 2×2 at 64 px: (1, 1) is its centre, as side // 2
+        grads.append(x.grad[0].abs().sum(0))
+    expected = torch.stack(grads).sum(0)
+    torch.testing.assert_close(torch.from_numpy(r.erf), expected / expected.sum())
+    assert len(seen) == 3
+
+
 @pytest.mark.parametrize("fraction,side", [(0.2, 1), (0.5, 3), (1.0, 5)])
 def test_mass_square_side_on_a_known_map(fraction, side):
     erf = np.zeros((9, 9))

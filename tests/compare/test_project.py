@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from helpers import REPO
+from helpers import REPO, record_run
 from yolo_dsconv.compare import CompareError, comparison, scheduler
 from yolo_dsconv.compare.project import read_project
-from yolo_dsconv.compare.runs import RUN_FILE, RunResult, write_record
+from yolo_dsconv.compare.runs import RUN_FILE
 from yolo_dsconv.compare.summary import summary_from_json
 
 EPOCHS = 30
@@ -20,13 +20,7 @@ def _train_run(variant, seed, project, data, train, metric, placement=None, log=
     """A run drawn from N(MEANS[variant], 0.02), fixed by the seed, recorded as train_run records a finished run."""
     rng = np.random.default_rng(100 * seed + list(MEANS).index(variant.name))
     top = float(MEANS[variant.name] + rng.normal(0, 0.02))
-    curve = list(top * (1 - np.exp(-0.3 * np.arange(1, EPOCHS + 1))))
-    run_dir = project / variant.name / f"seed{seed}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    best = max(curve)
-    result = RunResult(variant.name, seed, "trained", EPOCHS, EPOCHS, best + 0.05, best, 1.0, str(run_dir), curve=curve)
-    write_record(run_dir, metric, result)
-    return result
+    return record_run(project, variant.name, seed, metric, list(top * (1 - np.exp(-0.3 * np.arange(1, EPOCHS + 1)))))
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,10 @@ import torch
 from torch import nn
 
 __all__ = ("ERFResult", "compute_erf", "mass_square_side", "plot_erfs")
+
+
+class _Reached(Exception):
+    """Raised by the hook once the layer's output is captured: the rest of the forward pass is not needed."""
 
 
 @dataclass
@@ -72,6 +77,9 @@ def compute_erf(
             hundreds, and the `erf` command's default is 200.
         images: N×3×H×W inputs to use instead (e.g. dataset images).
         seed: random seed for the inputs.
+        name: the result's name (a plot title).
+
+    The forward pass stops at `layer`: what comes after it does not reach the gradient.
     """
     model = model.float().eval()
     layers = _layers(model)
@@ -80,21 +88,22 @@ def compute_erf(
         raise ValueError(f"compute_erf: layer={layer} is out of range, expected 0..{len(layers) - 1}")
     target = layers[layer]
     captured = {}
-    handle = target.register_forward_hook(lambda m, a, y: captured.__setitem__("y", y))
+
+    def capture(module: nn.Module, args: tuple, y: torch.Tensor) -> None:
+        captured["y"] = y
+        raise _Reached
+
+    handle = target.register_forward_hook(capture)
     if images is None:
         g = torch.Generator().manual_seed(seed)
         images = torch.rand(samples, 3, imgsz, imgsz, generator=g)
     acc = torch.zeros(len(images), *images.shape[-2:])
     try:
-        for i, x in enumerate(images):
-            x = x[None].clone().requires_grad_(True)
-            captured.clear()
-            try:
+        for i, image in enumerate(images):
+            x = image[None].clone().requires_grad_(True)
+            with contextlib.suppress(_Reached):
                 model(x)
-            except Exception:
-                if "y" not in captured:
-                    raise
-            y = captured["y"]
+            y = captured.pop("y")
             y = y[0] if isinstance(y, (list, tuple)) else y
             y[0, :, y.shape[-2] // 2, y.shape[-1] // 2].sum().backward()
             acc[i] = x.grad[0].abs().sum(0)

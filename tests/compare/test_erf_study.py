@@ -1,0 +1,144 @@
+"""`yolo-dsconv erf project=DIR`: the ERF of every finished run of a comparison, on unseen images of its kind, kept
+per run so a repeated study computes only what is new; checked against compute_erf on each run's own weights."""
+
+import json
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import record_run, run_cmd
+from yolo_dsconv.analysis import compute_erf
+from yolo_dsconv.compare import comparison, scheduler
+from yolo_dsconv.compare.erf_study import erf_study, unseen_images, write_study
+from yolo_dsconv.compare.runs import RUN_FILE
+
+SAMPLES = 4
+ONE_OF = "give model= (a YAML or .pt) or project= (a comparison's folder), one of them"
+
+
+def _train_run(variant, seed, project, data, train, metric, placement=None, log=False):
+    """A finished run without training: a flat-topped curve and a best.pt of the variant's model (seeded)."""
+    from ultralytics.nn.tasks import DetectionModel
+
+    weights = project / variant.name / f"seed{seed}" / "weights"
+    weights.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(1000 + seed)
+    model = DetectionModel(variant.model, verbose=False).half()
+    torch.save({"model": model, "train_args": {}}, weights / "best.pt")
+    return record_run(project, variant.name, seed, metric, [0.5 * (1 - np.exp(-0.5 * e)) for e in range(1, 31)])
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A finished stock/dsconv × 2-seed comparison on the harder built-in data at 32 px (training replaced)."""
+    folder = tmp_path_factory.mktemp("erf") / "p"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scheduler, "train_run", _train_run)
+        comparison.compare(project=folder, variants="stock,dsconv", seeds=2, n_train=2, n_val=1, imgsz=32,
+                           shapes="hard", verbose=False)  # fmt: skip
+    return folder
+
+
+def test_each_runs_erf_is_its_best_pt_on_unseen_images_made_like_the_studys(project):
+    from ultralytics.nn.tasks import load_checkpoint
+
+    lines = []
+    meta, groups = erf_study(project, samples=SAMPLES, progress=lines.append)
+    assert meta["imgsz"] == 64 and meta["images"] == SAMPLES  # twice the training size
+    made = json.loads((project / "erf-data" / "dataset.json").read_text())
+    trained_on = json.loads((project / "compare_config.json").read_text())["data"]["built_in"]
+    for key in ("max_objects", "clutter", "min_frac", "max_frac", "imgsz"):
+        assert made[key] == trained_on[key]  # the comparison's kind of image ...
+    assert (made["seed"], trained_on["seed"]) == (1, 0)  # ... none of which it trained on
+    kinds = [(v, k) for v in ("stock", "dsconv") for k in ("trained", "init")]
+    assert [(g.variant, g.weights, g.seeds) for g in groups] == [(v, k, [0, 1]) for v, k in kinds]
+    assert lines == [f"erf: {v}/seed{s}: computed" for v in ("stock", "dsconv") for s in (0, 1)]
+    config = json.loads((project / "compare_config.json").read_text())
+    images = unseen_images(project, config, SAMPLES, 64)
+    for g in groups:
+        for seed, r in zip(g.seeds, g.results):
+            if g.weights == "trained":
+                model = load_checkpoint(str(project / g.variant / f"seed{seed}" / "weights" / "best.pt"))[0]
+                expected = compute_erf(model, 64, images=images)
+                torch.testing.assert_close(r.erf, expected.erf)
+                assert (r.side50, r.side90, r.halves) == (expected.side50, expected.side90, expected.halves)
+            assert r.layer == (9 if g.variant == "stock" else 10)  # P5: SPPF, or the ExpandConv after it
+    trained = {g.variant: g for g in groups if g.weights == "trained"}
+    assert not np.array_equal(trained["stock"].results[0].erf, trained["stock"].results[1].erf)  # its own weights
+
+
+def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights_changed(project):
+    first = erf_study(project, samples=SAMPLES)[1]
+    best = project / "dsconv" / "seed1" / "weights" / "best.pt"
+    stat = best.stat()
+    os.utime(best, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # as if trained again
+    lines = []
+    again = erf_study(project, samples=SAMPLES, progress=lines.append)[1]
+    assert lines == [
+        "erf: stock/seed0: kept", "erf: stock/seed1: kept", "erf: dsconv/seed0: kept", "erf: dsconv/seed1: computed",
+    ]  # fmt: skip
+    for a, b in zip(first, again):
+        for x, y in zip(a.results, b.results):
+            np.testing.assert_array_equal(x.erf, y.erf)
+            for attribute in ("side50", "side90", "halves", "layer", "samples"):
+                assert getattr(x, attribute) == getattr(y, attribute)
+    assert sorted(p.name for p in (project / "stock" / "seed0").glob("erf_*")) == [f"erf_64px_{SAMPLES}.npz"]
+
+
+def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    (copy / "dsconv" / "seed1" / RUN_FILE).unlink()  # still training
+    groups = erf_study(copy, samples=SAMPLES)[1]
+    seeds = [(g.variant, g.weights, g.seeds) for g in groups]
+    assert seeds[2:] == [("dsconv", "trained", [0]), ("dsconv", "init", [0])]
+
+
+def test_the_table_json_and_figure(project, tmp_path):
+    meta, groups = erf_study(project, samples=SAMPLES)
+    lines = write_study(meta, groups, tmp_path / "out" / "erf")
+    doc = json.loads((tmp_path / "out" / "erf.json").read_text())
+    assert (tmp_path / "out" / "erf.md").read_text().splitlines() == lines
+    for row, g, line in zip(doc["rows"], groups, lines[4:]):
+        sides = [r.side50 for r in g.results]
+        assert row["side50"] == pytest.approx([np.mean(sides), np.std(sides, ddof=1)])
+        assert row["largest_halves_gap"] == max(abs(r.halves[0][k] - r.halves[1][k]) for r in g.results for k in (0, 1))
+        assert line.startswith(f"| {g.variant} | {g.weights} | 2 | {row['converged']}/2 | {row['side50'][0]:.1f} ± ")
+    assert [r["per_seed"][0][0] for r in doc["rows"]] == [0, 0, 0, 0]
+    assert (tmp_path / "out" / "erf.png").stat().st_size > 0
+
+
+def test_erf_command_on_a_project(project, tmp_path):
+    out = tmp_path / "study"
+    proc = run_cmd(["yolo-dsconv", "erf", f"project={project}", f"samples={SAMPLES}", f"out={out}"])
+    assert len(re.findall(r"^erf: \w+/seed\d: (kept|computed)$", proc.stdout, re.M)) == 4
+    assert {p.suffix for p in tmp_path.glob("study.*")} == {".md", ".json", ".png"}
+    assert "| dsconv | trained | 2 |" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["model=yolov5n.yaml", "project=P"], ONE_OF),
+        ([], ONE_OF),
+        (["project=P", "layer=3"], "layer= applies to model=, not to project= (P5 of each run's model)"),
+        (["project=P", "samples=1"], "samples=1 is invalid with project=, expected ≥ 2 (two halves)"),
+        (["project=P", "samples=0"], "samples=0 is invalid, expected a positive integer"),
+        (["project=EMPTY"], "project=EMPTY holds no compare_config.json, expected a comparison's project folder"),
+    ],
+)
+def test_erf_command_refuses_bad_input_with_nothing_written(project, tmp_path, capsys, args, message):
+    from yolo_dsconv.cli.main import main
+
+    (tmp_path / "empty").mkdir()
+    args = [a.replace("=P", f"={project}").replace("=EMPTY", f"={tmp_path / 'empty'}") for a in args]
+    message = message.replace("project=EMPTY", f"project={tmp_path / 'empty'}")
+    before = sorted(project.rglob("*"))
+    assert main(["erf", *args]) == 2
+    assert capsys.readouterr().err.strip() == f"error: yolo-dsconv erf: {message}"
+    assert sorted(project.rglob("*")) == before and list((tmp_path / "empty").iterdir()) == []

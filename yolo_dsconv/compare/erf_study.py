@@ -1,0 +1,202 @@
+"""The ERF of every finished run of a comparison, with the spread that matters.
+
+For each run in a `compare` project folder: the ERF at P5 (the last backbone layer) of its best.pt, and of the same
+architecture at initialisation (seeded like the run), over images none of them trained on: for built-in data, a
+fresh dataset made like the comparison's (its generator settings, data seed 1); for a dataset YAML, its val split.
+The input size is twice the training size, so the ERF can grow past what the training images showed. Each run's
+maps are kept beside its weights (`erf_<imgsz>px_<n>.npz`), so a study that is cut short, or repeated as more runs
+finish, computes only what it has not computed yet.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..analysis.erf import ERFResult, compute_erf, mass_square_side, plot_erfs
+from ..analysis.inputs import dataset_images
+from .project import read_project
+from .runs import run_folder
+
+__all__ = ("KINDS", "VariantERF", "erf_study", "run_erfs", "unseen_images", "write_study")
+
+KINDS = ("trained", "init")
+DATA_SEED = 1  # the comparisons train and validate on data seed 0
+
+
+@dataclass
+class VariantERF:
+    """One variant's ERFs at one kind of weights (trained or init), one per finished run, with their seeds."""
+
+    variant: str
+    weights: str
+    seeds: list[int]
+    results: list[ERFResult]
+    convergence: list[str]
+
+    def side(self, which: str) -> tuple[float, float]:
+        """Mean and standard deviation over seeds of the 50 % or 90 % side ("side50" / "side90"), in pixels."""
+        values = [getattr(r, which) for r in self.results]
+        return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+    def halves_gap(self) -> int:
+        """The largest difference of a side between the two disjoint halves of the images, over all seeds."""
+        return max(abs(r.halves[0][k] - r.halves[1][k]) for r in self.results for k in (0, 1))
+
+    def mean_map(self) -> ERFResult:
+        """The seed-averaged map, with its own sides."""
+        erf = np.mean([r.erf for r in self.results], axis=0)
+        name = f"{self.variant} {self.weights}, {len(self.results)} seeds"
+        return ERFResult(name, self.results[0].layer, erf, mass_square_side(erf, 0.5), mass_square_side(erf, 0.9))
+
+
+def unseen_images(project: Path, config: dict, samples: int, imgsz: int) -> torch.Tensor:
+    """`samples` images of the comparison's kind that no run trained on, resized to imgsz² ((N, 3, H, W) in [0, 1]).
+
+    Built-in data: made again with the comparison's generator settings and another data seed, under
+    `project/erf-data` (reused when it is there); a dataset YAML: its val split.
+    """
+    data = config["data"]
+    if "built_in" not in data:
+        return dataset_images(data["yaml"], samples, imgsz)
+    from ..data import generate_shapes_dataset
+
+    kind = {k: v for k, v in data["built_in"].items() if k not in ("n_train", "n_val", "seed")}
+    folder = generate_shapes_dataset(project / "erf-data", n_train=1, n_val=samples, seed=DATA_SEED, **kind)
+    return dataset_images(folder, samples, imgsz)
+
+
+def _key(best: Path) -> np.ndarray:
+    stat = best.stat()
+    return np.array([stat.st_size, stat.st_mtime_ns], dtype=np.int64)
+
+
+def _kept(z: np.lib.npyio.NpzFile, kind: str) -> ERFResult:
+    side50, side90, *halves = (int(v) for v in z[f"{kind}_sides"])
+    halves = (tuple(halves[:2]), tuple(halves[2:]))
+    return ERFResult(kind, int(z["layer"]), z[kind], side50, side90, int(z["samples"]), halves)
+
+
+def _load(file: Path, best: Path) -> dict[str, ERFResult] | None:
+    """The maps kept for this run, if they were computed from the best.pt that is there now."""
+    try:
+        with np.load(file) as z:
+            return {k: _kept(z, k) for k in KINDS} if np.array_equal(z["best"], _key(best)) else None
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def run_erfs(run_dir: Path, model: str, seed: int, images: torch.Tensor) -> tuple[dict[str, ERFResult], bool]:
+    """The trained and initial ERF of one run (its best.pt; `model` built with torch seeded by `seed`).
+
+    Returns:
+        ({"trained": ..., "init": ...}, whether they were read from the run's kept maps).
+    """
+    from ultralytics.nn.tasks import DetectionModel, load_checkpoint
+
+    best = run_dir / "weights" / "best.pt"
+    imgsz, n = images.shape[-1], len(images)
+    file = run_dir / f"erf_{imgsz}px_{n}.npz"
+    kept = _load(file, best)
+    if kept is not None:
+        return kept, True
+    torch.manual_seed(seed)
+    models = {"trained": load_checkpoint(str(best))[0], "init": DetectionModel(model, verbose=False)}
+    out = {k: compute_erf(m, imgsz, images=images, name=k) for k, m in models.items()}
+    sides = {f"{k}_sides": np.array([r.side50, r.side90, *np.ravel(r.halves)]) for k, r in out.items()}
+    tmp = file.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, best=_key(best), layer=out["trained"].layer, samples=n,
+                        **{k: r.erf for k, r in out.items()}, **sides)  # fmt: skip
+    tmp.replace(file)
+    return out, False
+
+
+def erf_study(
+    project: str | Path,
+    samples: int = 200,
+    imgsz: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict, list[VariantERF]]:
+    """The ERFs of every finished run of a comparison, grouped per variant and kind of weights.
+
+    Args:
+        project: a comparison's project folder (finished, or still training: its finished runs are used).
+        samples: images the ERFs average over; split in two disjoint halves for the noise of the sides.
+        imgsz: input side (default: twice the comparison's training size).
+        progress: called with one line per run.
+
+    Returns:
+        (what was measured: project, images, imgsz, data seed; a VariantERF per variant and kind, in the
+        comparison's order, trained before init).
+
+    Raises:
+        CompareError: not a comparison's folder, or no finished run yet.
+    """
+    project = Path(project).resolve()
+    state = read_project(project)
+    config = state.config
+    imgsz = imgsz or 2 * config["train"]["imgsz"]
+    images = unseen_images(project, config, samples, imgsz)
+    found: list[VariantERF] = []
+    for row in state.summary.rows:
+        runs = sorted((r for r in state.summary.runs if r.variant == row.variant), key=lambda r: r.seed)
+        groups = {k: VariantERF(row.variant, k, [], [], []) for k in KINDS}
+        for r in runs:
+            erfs, kept = run_erfs(run_folder(project, r.variant, r.seed), row.costs.model, r.seed, images)
+            if progress:
+                progress(f"erf: {r.variant}/seed{r.seed}: {'kept' if kept else 'computed'}")
+            for k, group in groups.items():
+                group.seeds.append(r.seed)
+                group.results.append(erfs[k])
+                group.convergence.append(r.convergence)
+        found += groups.values()
+    meta = {"project": str(project), "images": len(images), "imgsz": imgsz, "data_seed": DATA_SEED}
+    return meta, found
+
+
+def write_study(meta: dict, groups: list[VariantERF], out: str | Path) -> list[str]:
+    """Write <out>.md (the table), <out>.json (every seed) and <out>.png (each variant's trained map, seed-averaged).
+
+    Returns:
+        The lines of the table, as written to the .md.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {
+            "variant": g.variant,
+            "weights": g.weights,
+            "seeds": len(g.results),
+            "converged": sum(c == "converged" for c in g.convergence),
+            "side50": list(g.side("side50")),
+            "side90": list(g.side("side90")),
+            "per_seed": [[s, r.side50, r.side90, r.halves, c] for s, r, c in zip(g.seeds, g.results, g.convergence)],
+            "largest_halves_gap": g.halves_gap(),
+        }
+        for g in groups
+    ]
+    out.with_suffix(".json").write_text(json.dumps({**meta, "rows": rows}, indent=1))
+    plot_erfs([g.mean_map() for g in groups if g.weights == "trained"], str(out.with_suffix(".png")), panel=3.2)
+    lines = [
+        f"ERF at P5 over {meta['images']} unseen images at {meta['imgsz']} px (`yolo-dsconv erf "
+        f"project={meta['project']}`); sides in input pixels, mean ± std over seeds; converged: runs converged by "
+        "compare's rule; halves gap: the largest difference of a side between the two disjoint halves of the images, "
+        "over all seeds.",
+        "",
+        "| variant | weights | seeds | converged | 50 % side | 90 % side | halves gap |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['variant']} | {r['weights']} | {r['seeds']} | {r['converged']}/{r['seeds']} | "
+            f"{r['side50'][0]:.1f} ± {r['side50'][1]:.1f} | {r['side90'][0]:.1f} ± {r['side90'][1]:.1f} | "
+            f"{r['largest_halves_gap']} |"
+        )
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    return lines
