@@ -68,6 +68,7 @@ def test_expandconv_parameter_count_of_yolov5n():
 
 
 RESULTS = REPO / "docs" / "results"
+EARLY = (RESULTS / "early_training.md").read_text()
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_evidence_tables_are_the_committed_comparisons(name, variants):
     from yolo_dsconv.compare.report import markdown_summary
 
     doc = json.loads((RESULTS / f"{name}.json").read_text())
-    record = README if "/" not in name else (RESULTS / f"{name.split('/')[0]}/README.md").read_text()
+    record = (RESULTS / ("early_training.md" if "/" not in name else f"{name.split('/')[0]}/README.md")).read_text()
     summary = summary_from_json(doc)  # the committed runs read under the current rules, as `yolo-dsconv report` does
     assert markdown_summary(summary) in record
     assert (RESULTS / f"{name}.md").read_text().count(markdown_summary(summary)) == 1
@@ -100,7 +101,7 @@ def test_evidence_tables_are_the_committed_comparisons(name, variants):
 @pytest.mark.parametrize("name", ["erf_128", "erf_320"])
 def test_erf_table_is_the_committed_study(name):
     rows = [line for line in (RESULTS / f"{name}.md").read_text().splitlines() if line.startswith("|")]
-    assert len(rows) == 2 + 8 and all(row in README for row in rows)
+    assert len(rows) == 2 + 8 and all(row in EARLY for row in rows)
     assert (RESULTS / f"{name}.png").is_file()
 
 
@@ -123,7 +124,28 @@ def test_erf_320_intervals_are_those_of_the_committed_sides():
         d = difference(sides(ref, k), sides(v, k), 0.95)
         numbers = [float(x.replace("−", "-")) for x in re.findall(r"[+−-]\d+", text)]
         assert numbers == [round(d.delta), round(d.low), round(d.high)], (ref, v, k)
-        assert text in README
+        assert text in EARLY
+    assert "+163 px, 95 % Welch interval [+124, +202]" in " ".join(README.split())  # README's summary of it
+
+
+def test_the_30_epoch_summary_is_the_committed_studies():
+    # README "Evidence" sums the four 30-epoch studies up in one paragraph; their tables are in early_training.md
+    import json
+
+    from yolo_dsconv.compare import summary_from_json
+
+    runs, sds, seeds = [], [], []
+    for name in ("compare_128", "compare_320", "gpu_h100/compare_320", "gpu_h100/compare_640"):
+        summary = summary_from_json(json.loads((RESULTS / f"{name}.json").read_text()))
+        runs += summary.runs
+        sds += [r.spreads["map50_95"].std for r in summary.rows]
+        seeds += [r.vs["map50_95"].seeds_needed for r in summary.rows[1:]]
+    states = [r.convergence for r in runs]
+    text = " ".join(README.split())
+    assert f"**0 of the {len(runs)} runs converged** ({states.count('rising')} still rising" in text
+    assert states.count("converged") == 0 and f"{states.count('no take-off')} did not take off" in text
+    assert f"standard deviations of {min(sds):.2f}–{max(sds):.2f} mAP50-95" in text
+    assert f"would take {min(seeds):,.0f}–{max(seeds):,.0f} seeds per variant" in text
 
 
 def test_export_matrix_table_is_the_committed_matrix():
