@@ -14,5 +14,5 @@ __all__ = ("EVENT", "register_in_ddp_workers")
 EVENT = "on_pretrain_routine_start"
 
 
-def register_in_ddp_workers(trainer) -> None:
+def register_in_ddp_workers(trainer: object) -> None:
     """No-op: importing this module (on unpickling) is what registers the plugin."""

@@ -52,6 +52,7 @@ import functools
 import inspect
 import textwrap
 import threading
+from types import ModuleType
 from typing import Any, Callable
 
 import torch
@@ -89,7 +90,7 @@ _safe_globals: list[type] = []
 _classic: list[Any] = []  # classic YOLOv5 `models.yolo` modules patched in this process
 
 
-def tasks_module():
+def tasks_module() -> ModuleType:
     """`ultralytics.nn.tasks`, imported on first use (the module every patch of the parser targets)."""
     from ultralytics.nn import tasks
 

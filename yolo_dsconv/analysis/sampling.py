@@ -48,7 +48,7 @@ def branch_support(k: int, d: int, dense: bool) -> np.ndarray:
     return (x.grad[0, 0] != 0).numpy()
 
 
-def plot_sampling_patterns(path: str, kernels=(5, 7, 9)):
+def plot_sampling_patterns(path: str, kernels: tuple[int, ...] = (5, 7, 9)) -> str:
     """Save a figure: per kernel size, where a lone k×k/d=k kernel samples and where the dense cascade samples."""
     from matplotlib.figure import Figure  # no pyplot: leaves the caller's backend (e.g. a notebook's) alone
 

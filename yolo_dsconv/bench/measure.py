@@ -8,6 +8,8 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from typing import Callable
 
 import torch
 
@@ -24,9 +26,16 @@ P5_SHAPES = [(256, 20), (256, 10), (256, 8), (512, 20), (512, 10), (512, 8)]
 
 
 def bench_module(
-    shapes=P5_SHAPES, rounds=30, device="cpu", dtype=torch.float32, channels_last=False, batch=1, amp=False
+    shapes: Sequence[tuple[int, int]] = P5_SHAPES,
+    rounds: int = 30,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    channels_last: bool = False,
+    batch: int = 1,
+    amp: bool = False,
 ) -> list[Row]:
-    """Forward (no grad, eval) median time of each module variant at each (channels, side) shape."""
+    """Forward (no grad, eval) median time of each module variant on a batch×channels×side×side input, for each
+    (channels, side) of `shapes`; one Row per variant and shape, in ms."""
     device, autocast = place(device, amp)
     rows = []
     for c, s in shapes:
@@ -38,9 +47,16 @@ def bench_module(
 
 
 def bench_train_step(
-    shapes=P5_SHAPES, rounds=15, device="cpu", dtype=torch.float32, channels_last=False, batch=8, amp=False
+    shapes: Sequence[tuple[int, int]] = P5_SHAPES,
+    rounds: int = 15,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    channels_last: bool = False,
+    batch: int = 8,
+    amp: bool = False,
 ) -> list[Row]:
-    """Forward + backward (train mode, unfused) median time of the trainable variants."""
+    """Forward + backward (train mode, unfused) median time of the trainable variants on a batch×channels×side×side
+    input, for each (channels, side) of `shapes`; one Row per variant and shape, in ms."""
     device, autocast = place(device, amp)
     rows = []
     for c, s in shapes:
@@ -70,9 +86,16 @@ def _stock_and_dsconv(scale: str) -> dict[str, torch.nn.Module]:
 
 
 def bench_model(
-    scales="ns", sizes=(320, 640), rounds=15, device="cpu", dtype=torch.float32, channels_last=False, amp=False
+    scales: str = "ns",
+    sizes: Sequence[int] = (320, 640),
+    rounds: int = 15,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    channels_last: bool = False,
+    amp: bool = False,
 ) -> list[Row]:
-    """Whole model (fused, eval, batch 1): stock yolov5{scale} vs yolov5{scale}-dsconv, params, GFLOPs, latency."""
+    """Whole model (fused, eval, batch 1, 1×3×size×size): stock yolov5{scale} vs yolov5{scale}-dsconv for each scale
+    letter of `scales`; one Row per model and size with latency (ms), params and GFLOPs."""
     from ..profile import count_flops
 
     device, autocast = place(device, amp)
@@ -92,7 +115,14 @@ def bench_model(
 
 
 def bench_model_train(
-    scales="ns", size=640, batch=16, rounds=10, device="cpu", dtype=torch.float32, channels_last=False, amp=False
+    scales: str = "ns",
+    size: int = 640,
+    batch: int = 16,
+    rounds: int = 10,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    channels_last: bool = False,
+    amp: bool = False,
 ) -> list[Row]:
     """Whole-model training step (train mode, unfused, forward + backward of the summed head outputs).
 
@@ -109,11 +139,11 @@ def bench_model_train(
     return rows
 
 
-def bench_startup(rounds=30) -> list[Row]:
+def bench_startup(rounds: int = 30) -> list[Row]:
     """Wall time of `python -c pass` with the start-up hook on and off (YOLO_DSCONV_HOOK), interleaved."""
     import os
 
-    def launch(flag):
+    def launch(flag: str) -> Callable[[], subprocess.CompletedProcess]:
         return lambda: subprocess.run(
             [sys.executable, "-c", "pass"], env={**os.environ, "YOLO_DSCONV_HOOK": flag}, check=True
         )

@@ -5,6 +5,7 @@ Both are built from Ultralytics' `Conv`/`DWConv`, so `BaseModel.fuse()` folds ev
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 from ultralytics.nn.modules.conv import Conv, DWConv, autopad
 
@@ -74,6 +75,6 @@ class DSConv(nn.Module):
         """c2."""
         return self.pw.conv.out_channels
 
-    def forward(self, x):
-        """Apply the depthwise then the pointwise stage."""
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the depthwise then the pointwise stage: (B, c1, H, W) -> (B, c2, H/s, W/s)."""
         return self.pw(self.dw(x))

@@ -39,7 +39,9 @@ def _inserted(model) -> list[int]:
     return list((getattr(model, "yaml", None) or {}).get(INSERTED_KEY) or [])
 
 
-def stock_source(model: torch.nn.Module, weights) -> tuple[torch.nn.Module, list[int], int] | None:
+def stock_source(
+    model: torch.nn.Module, weights: dict | torch.nn.Module
+) -> tuple[torch.nn.Module, list[int], int] | None:
     """What `model.load(weights)` should load when `weights` come from the model `model` was grafted from.
 
     Args:
