@@ -4,6 +4,7 @@ per run so a repeated study computes only what is new; checked against compute_e
 import json
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -89,8 +90,6 @@ def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights
 
 
 def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):
-    import shutil
-
     copy = tmp_path / "p"
     shutil.copytree(project, copy)
     (copy / "dsconv" / "seed1" / RUN_FILE).unlink()  # still training
@@ -127,18 +126,28 @@ def test_erf_command_on_a_project(project, tmp_path):
         (["model=yolov5n.yaml", "project=P"], ONE_OF),
         ([], ONE_OF),
         (["project=P", "layer=3"], "layer= applies to model=, not to project= (P5 of each run's model)"),
-        (["project=P", "samples=1"], "samples=1 is invalid with project=, expected ≥ 2 (two halves)"),
+        (["project=P", "samples=1"], "samples=1 is invalid, expected an integer ≥ 2 (two halves of the images)"),
         (["project=P", "samples=0"], "samples=0 is invalid, expected a positive integer"),
         (["project=EMPTY"], "project=EMPTY holds no compare_config.json, expected a comparison's project folder"),
+        (
+            ["project=NOWEIGHTS"],
+            "NOWEIGHTS/stock/seed0/weights/best.pt is missing (4 of 4 finished runs have no best.pt), "
+            "expected the folder the comparison trained in, with its weights",
+        ),
     ],
 )
 def test_erf_command_refuses_bad_input_with_nothing_written(project, tmp_path, capsys, args, message):
     from yolo_dsconv.cli.main import main
 
     (tmp_path / "empty").mkdir()
-    args = [a.replace("=P", f"={project}").replace("=EMPTY", f"={tmp_path / 'empty'}") for a in args]
-    message = message.replace("project=EMPTY", f"project={tmp_path / 'empty'}")
-    before = sorted(project.rglob("*"))
+    no_weights = tmp_path / "results"  # the results of a comparison copied without its weights
+    shutil.copytree(project, no_weights, ignore=shutil.ignore_patterns("weights", "erf*"))
+    folders = {"=P": project, "=EMPTY": tmp_path / "empty", "=NOWEIGHTS": no_weights}
+    for key, folder in folders.items():
+        args = [a.replace(key, f"={folder}") for a in args]
+    message = message.replace("EMPTY", str(tmp_path / "empty")).replace("NOWEIGHTS", str(no_weights))
+    before = sorted(project.rglob("*")), sorted(no_weights.rglob("*"))
     assert main(["erf", *args]) == 2
     assert capsys.readouterr().err.strip() == f"error: yolo-dsconv erf: {message}"
-    assert sorted(project.rglob("*")) == before and list((tmp_path / "empty").iterdir()) == []
+    assert (sorted(project.rglob("*")), sorted(no_weights.rglob("*"))) == before
+    assert list((tmp_path / "empty").iterdir()) == []

@@ -67,8 +67,6 @@ def _study(project: str, samples: int, imgsz: int | None, out: str | None) -> in
     from ..compare.erf_study import erf_study, write_study
     from ..compare.errors import CompareError
 
-    if samples < 2:
-        raise CLIError(f"yolo-dsconv erf: samples={samples} is invalid with project=, expected ≥ 2 (two halves)")
     try:
         meta, groups = erf_study(project, samples, imgsz, progress=print)
     except CompareError as e:

@@ -21,6 +21,7 @@ import torch
 
 from ..analysis.erf import ERFResult, compute_erf, mass_square_side, plot_erfs
 from ..analysis.inputs import dataset_images
+from .errors import CompareError
 from .project import read_project
 from .runs import run_folder
 
@@ -136,11 +137,26 @@ def erf_study(
         comparison's order, trained before init).
 
     Raises:
-        CompareError: not a comparison's folder, or no finished run yet.
+        CompareError: fewer than 2 samples, not a comparison's folder, no finished run yet, or a finished run
+            without its best.pt (a copy of the results without the weights); nothing is written then.
     """
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise CompareError(
+            f"compare: samples={samples!r} is invalid, expected an integer ≥ 2 (two halves of the images)"
+        )
     project = Path(project).resolve()
     state = read_project(project)
     config = state.config
+    missing = [
+        best
+        for r in state.summary.runs
+        if not (best := run_folder(project, r.variant, r.seed) / "weights" / "best.pt").is_file()
+    ]
+    if missing:
+        raise CompareError(
+            f"compare: {missing[0]} is missing ({len(missing)} of {len(state.summary.runs)} finished runs have no "
+            "best.pt), expected the folder the comparison trained in, with its weights"
+        )
     imgsz = imgsz or 2 * config["train"]["imgsz"]
     images = unseen_images(project, config, samples, imgsz)
     found: list[VariantERF] = []
