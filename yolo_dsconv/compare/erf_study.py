@@ -201,16 +201,17 @@ def write_study(meta: dict, groups: list[VariantERF], out: str | Path) -> list[s
     plot_erfs([g.mean_map() for g in groups if g.weights == "trained"], str(out.with_suffix(".png")), panel=3.2)
     lines = [
         f"ERF at P5 over {meta['images']} unseen images at {meta['imgsz']} px (`yolo-dsconv erf "
-        f"project={meta['project']}`); sides in input pixels, mean ± std over seeds; converged: runs converged by "
-        "compare's rule; halves gap: the largest difference of a side between the two disjoint halves of the images, "
-        "over all seeds.",
+        f"project={meta['project']}`); sides in input pixels, mean ± std over seeds; converged: trained runs "
+        "converged by compare's rule; halves gap: the largest difference of a side between the two disjoint halves "
+        "of the images, over all seeds.",
         "",
         "| variant | weights | seeds | converged | 50 % side | 90 % side | halves gap |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        converged = f"{r['converged']}/{r['seeds']}" if r["weights"] == "trained" else "-"
         lines.append(
-            f"| {r['variant']} | {r['weights']} | {r['seeds']} | {r['converged']}/{r['seeds']} | "
+            f"| {r['variant']} | {r['weights']} | {r['seeds']} | {converged} | "
             f"{r['side50'][0]:.1f} ± {r['side50'][1]:.1f} | {r['side90'][0]:.1f} ± {r['side90'][1]:.1f} | "
             f"{r['largest_halves_gap']} |"
         )
