@@ -4,6 +4,7 @@
 transfer count, which needs a trained checkpoint, is pinned in tests/yaml_tools/test_transfer.py.)
 """
 
+import math
 import re
 
 import pytest
@@ -105,26 +106,29 @@ def test_erf_table_is_the_committed_study(name):
     assert (RESULTS / f"{name}.png").is_file()
 
 
+def _assert_erf_intervals(rows: list[dict], column: int, claims: list[tuple], record: str) -> None:
+    """Each quoted ERF difference (variant − reference, side k: 0 for 50 %, 1 for 90 %) and its Welch 95 % interval,
+    recomputed from the per-seed sides (at `column` + k of a per_seed entry), and found in `record`."""
+    from yolo_dsconv.compare.stats import difference
+
+    trained = {r["variant"]: [s[column:] for s in r["per_seed"]] for r in rows if r["weights"] == "trained"}
+    for ref, v, k, quoted in claims:
+        d = difference([s[k] for s in trained[ref]], [s[k] for s in trained[v]], 0.95)
+        numbers = [float(x.replace("−", "-")) for x in re.findall(r"[+−-]\d+", quoted)]
+        assert numbers == [round(d.delta), round(d.low), round(d.high)], (ref, v, k)
+        assert quoted in record
+
+
 def test_erf_320_intervals_are_those_of_the_committed_sides():
     import json
 
-    from yolo_dsconv.compare.stats import difference
-
-    rows = {(r["variant"], r["weights"]): r for r in json.loads((RESULTS / "erf_320.json").read_text())["rows"]}
-
-    def sides(variant, k):
-        return [s[k] for s in rows[(variant, "trained")]["per_seed"]]
-
-    for ref, v, k, text in [
+    claims = [
         ("stock", "dsconv", 0, "+163 px, 95 % Welch interval [+124, +202]"),
         ("control", "dsconv", 0, "against the control: +193 [+124, +261]"),
         ("stock", "dsconv", 1, "90 % side against stock: +184 [+156, +213]"),
         ("stock", "control", 0, "(−30 [−99, +39] px at 50 %)"),
-    ]:
-        d = difference(sides(ref, k), sides(v, k), 0.95)
-        numbers = [float(x.replace("−", "-")) for x in re.findall(r"[+−-]\d+", text)]
-        assert numbers == [round(d.delta), round(d.low), round(d.high)], (ref, v, k)
-        assert text in EARLY
+    ]
+    _assert_erf_intervals(json.loads((RESULTS / "erf_320.json").read_text())["rows"], 0, claims, EARLY)
     assert "+163 px, 95 % Welch interval [+124, +202]" in " ".join(README.split())  # README's summary of it
 
 
@@ -190,6 +194,34 @@ def test_the_interim_tables_are_the_committed_runs_of_the_converged_study():
     assert (
         f"{runs} of 24 runs are in" in README and f"finished runs so far: {runs} " in (study / "report.md").read_text()
     )
+
+
+def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
+    # README "Evidence": `yolo-dsconv erf project=` on the runs the interim tables summarise, and what it shows
+    import json
+
+    from yolo_dsconv.compare.project import read_project
+
+    study = RESULTS / "hard256_cos60"
+    lines = [line for line in (study / "erf.md").read_text().splitlines() if line.startswith("|")]
+    assert len(lines) == 2 + 6 and "\n".join(lines) in README
+    doc = json.loads((study / "erf.json").read_text())
+    runs = read_project(study).summary.runs
+    for row in doc["rows"]:  # the same runs, seed by seed, with their convergence
+        finished = sorted((r.seed, r.convergence) for r in runs if r.variant == row["variant"])
+        assert [(s[0], s[4]) for s in row["per_seed"]] == finished
+    text = " ".join(README.split())
+    claims = [
+        ("stock", "dsconv", 0, "50 % side +124 px, 95 % Welch interval [+96, +153]"),
+        ("stock", "dsconv", 1, "(90 % side +118 [+87, +150])"),
+        ("control", "dsconv", 0, "same-cost control's, +148 [+101, +194]"),
+        ("stock", "control", 0, "not larger than stock (−23 [−69, +23])"),
+    ]
+    _assert_erf_intervals(doc["rows"], 1, claims, text)
+    rows = {(r["variant"], r["weights"]): r for r in doc["rows"]}
+    gap = max(r["largest_halves_gap"] for r in doc["rows"] if r["weights"] == "trained")
+    init = [rows[(v, "init")]["side50"][0] for v in ("stock", "dsconv", "control")]
+    assert f"differ by {gap} px at most" in text and f"within {math.ceil(max(init) - min(init))} px" in text
 
 
 def test_op_profile_table_is_the_committed_profile():
