@@ -9,14 +9,15 @@ from .args import CLIError
 USAGE = """usage: yolo-dsconv COMMAND [key=value ...]
 
 commands of yolo-dsconv:
-  info      layer table, and params/GFLOPs beside the stock model      model=yolov5s-dsconv.yaml imgsz=640
-  graft     insert ExpandConv after SPPF in an Ultralytics YAML         model=yolov8s.yaml after=SPPF out=PATH
-  erf       effective receptive field at P5: PNG heatmap + numbers      model=... compare=... imgsz=256
-  compare   multi-seed comparison: stock, dsconv, sparse, control        base=yolov5n.yaml seeds=3|auto margin=0.01
-  report    a compare.json read again (verdicts, convergence, seeds)   file=compare.json margin=0.01
-  demo      train stock yolov5n and yolov5n-dsconv once (any task)     task=detect epochs=30 imgsz=128
-  dataset   write the built-in shapes dataset                           out=DIR n_train=96 n_val=32
-  bench     module, training-step, whole-model and start-up timings    device=cpu threads=2 parts=...
+  info      layer table, and params/GFLOPs beside the stock model    model=yolov5s-dsconv.yaml imgsz=640
+  graft     insert ExpandConv after SPPF in an Ultralytics YAML      model=yolov8s.yaml after=SPPF out=PATH
+  erf       effective receptive field at P5: PNG heatmap + numbers   model=... compare=... imgsz=256
+            ... of every finished run of a comparison                project=DIR samples=200
+  compare   multi-seed comparison: stock, dsconv, sparse, control    base=yolov5n.yaml seeds=3|auto margin=0.01
+  report    a comparison read again (verdicts, convergence, seeds)   file=compare.json | project=DIR
+  demo      train stock yolov5n and yolov5n-dsconv once (any task)   task=detect epochs=30 imgsz=128
+  dataset   write the built-in shapes dataset                        out=DIR n_train=96 n_val=32
+  bench     module, training-step, whole-model and start-up timings  device=cpu threads=2 parts=...
   version   print versions
 
 Ultralytics modes, run as `yolo MODE ...` with the plugin registered (for when the start-up hook is off):
