@@ -25,16 +25,25 @@ def test_runs_spread_evenly_over_the_gpus_and_slots_are_given_back():
     assert Slots([]).take() == "cpu"
 
 
-def test_progress_line_counts_and_estimates_from_this_calls_pace(monkeypatch):
+def test_progress_line_counts_and_estimates_from_the_recorded_run_times(monkeypatch):
     clock = iter([0.0, 120.0])
     monkeypatch.setattr("time.monotonic", lambda: next(clock))
     p = Progress(total=8, jobs=2, key="map50_95")
     p.running = 2
-    for seed, score in ((0, 0.5), (1, 0.7)):
-        p.add(RunResult("stock", seed, "trained", 3, 3, 0.9, score, 60.0, ""))
+    for seed, score, train_s in ((0, 0.5, 50.0), (1, 0.7, 70.0)):
+        p.add(RunResult("stock", seed, "trained", 3, 3, 0.9, score, train_s, ""))
     line = p.line()
-    # 120 s for 2 trained runs; 2 running and 4 queued left: 120 * 6 / 2 = 360 s
-    assert line == "compare: 2/8 done, 2 running, 4 queued, 2m00s elapsed, ~6m00s left; stock 0.600 (n=2)"
+    # median 60 s per run; 2 running and 4 queued left, 2 at a time: 60 * 6 / 2 = 180 s, whatever the elapsed time
+    assert line == "compare: 2/8 done, 2 running, 4 queued, 2m00s elapsed, ~3m00s left; stock 0.600 (n=2)"
+
+
+def test_the_last_runs_are_not_shared_among_more_jobs_than_there_are_runs(monkeypatch):
+    monkeypatch.setattr("time.monotonic", lambda: 0.0)
+    p = Progress(total=5, jobs=4, key="map50_95")
+    p.running = 1
+    for seed in range(4):
+        p.add(RunResult("stock", seed, "trained", 3, 3, 0.9, 0.5, 600.0, ""))
+    assert "~10m00s left" in p.line()  # one run left: 600 s, not 600 / 4
 
 
 def test_a_continued_comparison_estimates_from_the_times_its_finished_runs_recorded(monkeypatch):

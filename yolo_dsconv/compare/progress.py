@@ -32,22 +32,17 @@ class Progress:
     def line(self) -> str:
         elapsed = time.monotonic() - self.started
         queued = self.total - len(self.done) - self.running
-        trained = sum(r.status != "reused" for r in self.done)
-        if trained:  # at this call's pace
-            left = _clock(elapsed * (queued + self.running) / trained)
-        elif (
-            recorded := _run_seconds(self.done)
-        ) is not None:  # a continued comparison: at the pace its finished runs recorded, jobs at a time
-            left = _clock(recorded * (queued + self.running) / self.jobs)
-        else:
-            left = "?"
+        left = queued + self.running
+        per_run = _run_seconds(self.done)
+        # runs take the time the finished ones took, `jobs` at a time (fewer when fewer are left)
+        eta = "?" if per_run is None else _clock(per_run * left / max(min(self.jobs, left), 1))
         means: dict[str, list[float]] = {}
         for r in self.done:
             means.setdefault(r.variant, []).append(getattr(r, self.key))
         mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
         return (
             f"compare: {len(self.done)}/{self.total} done, {self.running} running, {queued} queued, "
-            f"{_clock(elapsed)} elapsed, ~{left} left" + (f"; {mean_text}" if mean_text else "")
+            f"{_clock(elapsed)} elapsed, ~{eta} left" + (f"; {mean_text}" if mean_text else "")
         )
 
     def show(self) -> None:
@@ -63,8 +58,10 @@ class Progress:
 
 
 def _run_seconds(done: list[RunResult]) -> float | None:
-    """The median training time of a whole run as the finished runs recorded it, a resumed run's scaled from the
-    epochs it trained in its last attempt to all its epochs; None when none recorded one."""
+    """The median training time of a whole run as the finished runs recorded it (those trained in this call and
+    those reused alike), a resumed run's scaled from the epochs it trained in its last attempt to all its epochs;
+    None when none recorded one. More stable than this call's elapsed time per finished run, which counts a run
+    resumed near its end as a whole one."""
     times = [
         r.train_s * r.epochs / (r.epochs - r.resumed_from)
         for r in done

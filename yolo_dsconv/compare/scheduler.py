@@ -4,7 +4,7 @@ Ray tasks (backend=ray).
 Order is the seed-major plan (every variant at seed 0, then at seed 1, ...), so a cut-short comparison has every
 variant at the first seeds. With jobs>1 or Ray each run trains in a process of its own (`worker.py`) with its output
 in its `train.log`, and the terminal shows one progress line instead: runs done / running / queued, elapsed time,
-the time left estimated from the runs finished in this call, and each variant's running mean.
+the time left estimated from the training times the finished runs recorded, and each variant's running mean.
 """
 
 from __future__ import annotations
