@@ -67,7 +67,8 @@ def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finis
     project = tmp_path / "p"
     shutil.copytree(finished, project)
     (project / "dsconv" / "seed3" / RUN_FILE).unlink()  # as if still training, at its 5th epoch
-    (project / "dsconv" / "seed3" / "results.csv").write_text("epoch,x\n" + "".join(f"{e},0\n" for e in range(1, 6)))
+    logged = "".join(f"{e},0\n" for e in (1, 2, 3, 3, 4, 5))  # epoch 3 logged twice: killed, resumed before it
+    (project / "dsconv" / "seed3" / "results.csv").write_text("epoch,x\n" + logged)
     (project / "control" / "seed4").mkdir()  # just started: no results.csv yet
     state = read_project(project)
     assert [(r.variant, r.n) for r in state.summary.rows] == [("stock", 4), ("dsconv", 3), ("control", 4)]

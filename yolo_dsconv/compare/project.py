@@ -67,10 +67,10 @@ def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
 
 
 def _epochs(run_dir: Path) -> int:
-    """Epochs in a run's results.csv (0 when it has none yet)."""
+    """Epochs in a run's results.csv, an epoch logged twice by a resume counted once (0 when it has none yet)."""
     try:
         with open(run_dir / "results.csv", newline="") as f:
-            return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+            return len({row[0] for row in list(csv.reader(f))[1:] if row})
     except OSError:
         return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +102,16 @@ def _column(header: list[str], stem: str) -> str:
 
 def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     """Best epoch by `metric` (map50 or map50-95) from an Ultralytics results.csv, with both scores there and the
-    per-epoch curve of `metric`. Older releases pad the column names with spaces; they are stripped."""
+    per-epoch curve of `metric`. Older releases pad the column names with spaces; they are stripped.
+
+    An epoch may be there twice: Ultralytics logs an epoch before it saves last.pt, so a run killed in between is
+    resumed from the epoch before and trains that epoch again. The later row is the one the run went on from, so it
+    is the one kept.
+    """
     with open(results_csv, newline="") as f:
-        rows = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(f)]
+        logged = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(f)]
+    by_epoch = {int(float(row["epoch"])): row for row in logged}  # a later row replaces an earlier one
+    rows = [by_epoch[e] for e in sorted(by_epoch)]
     if not rows:
         raise ValueError(f"compare: {results_csv} has no epochs")
     header = list(rows[0])
@@ -120,15 +127,24 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
 
 
 def read_record(run_dir: Path, metric: str) -> tuple[RunResult, bool] | None:
-    """The finished run in `run_dir` as its `compare_run.json` records it (status reused), scored by `metric`, and
-    whether it was scored again (from its results.csv, because the record chose its best epoch by the other metric);
-    None when it has no record. Writes nothing."""
+    """The finished run in `run_dir` as its `compare_run.json` records it (with the status it trained with), scored by
+    `metric`, and whether it was scored again; None when it has no record. Writes nothing.
+
+    The scores come from the run's results.csv when it is there: they are scored again when the record chose its
+    best epoch by the other metric, or when it scored a results.csv that this version reads differently (an epoch
+    logged twice by a resume, which earlier versions of this package counted twice).
+    """
     record = run_dir / RUN_FILE
     if not record.is_file():
         return None
     saved = json.loads(record.read_text())
-    rescored = {} if saved["metric"] == metric else read_scores(run_dir / "results.csv", metric)
-    return RunResult.from_dict({**saved["result"], **rescored, "status": "reused"}), bool(rescored)
+    scores = run_dir / "results.csv"
+    if saved["metric"] != metric:
+        rescored = read_scores(scores, metric)
+    else:
+        fresh = read_scores(scores, metric) if scores.is_file() else {}
+        rescored = fresh if any(saved["result"].get(k) != v for k, v in fresh.items()) else {}
+    return RunResult.from_dict({**saved["result"], **rescored}), bool(rescored)
 
 
 def write_record(run_dir: Path, metric: str, result: RunResult) -> None:
@@ -226,10 +242,10 @@ def train_run(
     run_dir = run_folder(project, variant.name, seed)
     record = read_record(run_dir, metric)
     if record is not None:
-        reused, rescored = record
+        recorded, rescored = record
         if rescored:  # kept for the next call
-            write_record(run_dir, metric, reused)
-        return reused
+            write_record(run_dir, metric, recorded)
+        return replace(recorded, status="reused")
     status, epochs = _plan(run_dir)
     attempts = _count_attempt(run_dir) if status != "reused" else 0
     if log:
