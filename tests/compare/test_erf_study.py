@@ -13,7 +13,7 @@ import torch
 from helpers import record_run, run_cmd
 from yolo_dsconv.analysis import compute_erf
 from yolo_dsconv.compare import comparison, scheduler
-from yolo_dsconv.compare.erf_study import erf_study, unseen_images, write_study
+from yolo_dsconv.compare.erf_study import erf_study, run_erfs, unseen_images, write_study
 from yolo_dsconv.compare.runs import RUN_FILE
 
 SAMPLES = 4
@@ -97,6 +97,9 @@ def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights
             for attribute in ("side50", "side90", "halves", "layer", "samples"):
                 assert getattr(x, attribute) == getattr(y, attribute)
     assert sorted(p.name for p in (project / "stock" / "seed0").glob("erf_*")) == [f"erf_64px_{SAMPLES}.npz"]
+    other = torch.rand(SAMPLES, 3, 64, 64)  # other images of the same size and number: not the kept maps' images
+    assert run_erfs(project / "stock" / "seed0", "yolov5n.yaml", 0, other)[1] is False
+    assert run_erfs(project / "stock" / "seed0", "yolov5n.yaml", 0, other)[1] is True
 
 
 def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):

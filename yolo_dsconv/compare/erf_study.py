@@ -4,12 +4,14 @@ For each run in a `compare` project folder: the ERF at P5 (the last backbone lay
 architecture at initialisation (seeded like the run), over images none of them trained on: for built-in data, a
 fresh dataset made like the comparison's (its generator settings, data seed 1); for a dataset YAML, its val split.
 The input size is twice the training size, so the ERF can grow past what the training images showed. Each run's
-maps are kept beside its weights (`erf_<imgsz>px_<n>.npz`), so a study that is cut short, or repeated as more runs
-finish, computes only what it has not computed yet.
+maps are kept beside its weights (`erf_<imgsz>px_<n>.npz`, with the digest of the images and the size and time of
+the best.pt they came from), so a study that is cut short, or repeated as more runs finish, computes only what it
+has not computed yet.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from .errors import CompareError
 from .project import read_project
 from .runs import run_folder
 
-__all__ = ("KINDS", "VariantERF", "erf_study", "run_erfs", "unseen_images", "write_study")
+__all__ = ("KINDS", "VariantERF", "erf_study", "images_digest", "run_erfs", "unseen_images", "write_study")
 
 KINDS = ("trained", "init")
 DATA_SEED = 1  # the comparisons train and validate on data seed 0
@@ -78,23 +80,35 @@ def _key(best: Path) -> np.ndarray:
     return np.array([stat.st_size, stat.st_mtime_ns], dtype=np.int64)
 
 
+def images_digest(images: torch.Tensor) -> str:
+    """A digest of the images' pixels: kept maps are reused only for the same images."""
+    h = hashlib.sha256()
+    for image in images:
+        h.update(image.numpy().tobytes())
+    return h.hexdigest()
+
+
 def _kept(z: np.lib.npyio.NpzFile, kind: str) -> ERFResult:
     side50, side90, *halves = (int(v) for v in z[f"{kind}_sides"])
     halves = (tuple(halves[:2]), tuple(halves[2:]))
     return ERFResult(kind, int(z["layer"]), z[kind], side50, side90, int(z["samples"]), halves)
 
 
-def _load(file: Path, best: Path) -> dict[str, ERFResult] | None:
-    """The maps kept for this run, if they were computed from the best.pt that is there now."""
+def _load(file: Path, best: Path, digest: str) -> dict[str, ERFResult] | None:
+    """The maps kept for this run, if they were computed from the best.pt that is there now and the same images."""
     try:
         with np.load(file) as z:
-            return {k: _kept(z, k) for k in KINDS} if np.array_equal(z["best"], _key(best)) else None
+            same = np.array_equal(z["best"], _key(best)) and str(z["images"]) == digest
+            return {k: _kept(z, k) for k in KINDS} if same else None
     except (OSError, KeyError, ValueError):
         return None
 
 
-def run_erfs(run_dir: Path, model: str, seed: int, images: torch.Tensor) -> tuple[dict[str, ERFResult], bool]:
-    """The trained and initial ERF of one run (its best.pt; `model` built with torch seeded by `seed`).
+def run_erfs(
+    run_dir: Path, model: str, seed: int, images: torch.Tensor, digest: str | None = None
+) -> tuple[dict[str, ERFResult], bool]:
+    """The trained and initial ERF of one run (its best.pt; `model` built with torch seeded by `seed`), over
+    `images` (N, 3, S, S); `digest` is theirs (`images_digest`), computed here when not given.
 
     Returns:
         ({"trained": ..., "init": ...}, whether they were read from the run's kept maps).
@@ -104,7 +118,8 @@ def run_erfs(run_dir: Path, model: str, seed: int, images: torch.Tensor) -> tupl
     best = run_dir / "weights" / "best.pt"
     imgsz, n = images.shape[-1], len(images)
     file = run_dir / f"erf_{imgsz}px_{n}.npz"
-    kept = _load(file, best)
+    digest = digest or images_digest(images)
+    kept = _load(file, best, digest)
     if kept is not None:
         return kept, True
     torch.manual_seed(seed)
@@ -112,7 +127,7 @@ def run_erfs(run_dir: Path, model: str, seed: int, images: torch.Tensor) -> tupl
     out = {k: compute_erf(m, imgsz, images=images, name=k) for k, m in models.items()}
     sides = {f"{k}_sides": np.array([r.side50, r.side90, *np.ravel(r.halves)]) for k, r in out.items()}
     tmp = file.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, best=_key(best), layer=out["trained"].layer, samples=n,
+    np.savez_compressed(tmp, best=_key(best), images=digest, layer=out["trained"].layer, samples=n,
                         **{k: r.erf for k, r in out.items()}, **sides)  # fmt: skip
     tmp.replace(file)
     return out, False
@@ -159,12 +174,13 @@ def erf_study(
         )
     imgsz = imgsz or 2 * config["train"]["imgsz"]
     images = unseen_images(project, config, samples, imgsz)
+    digest = images_digest(images)
     found: list[VariantERF] = []
     for row in state.summary.rows:
         runs = sorted((r for r in state.summary.runs if r.variant == row.variant), key=lambda r: r.seed)
         groups = {k: VariantERF(row.variant, k, [], [], []) for k in KINDS}
         for r in runs:
-            erfs, kept = run_erfs(run_folder(project, r.variant, r.seed), row.costs.model, r.seed, images)
+            erfs, kept = run_erfs(run_folder(project, r.variant, r.seed), row.costs.model, r.seed, images, digest)
             if progress:
                 progress(f"erf: {r.variant}/seed{r.seed}: {'kept' if kept else 'computed'}")
             for k, group in groups.items():
