@@ -212,10 +212,10 @@ def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
         assert [(s[0], s[4]) for s in row["per_seed"]] == finished
     text = " ".join(README.split())
     claims = [
-        ("stock", "dsconv", 0, "50 % side +134 px, 95 % Welch interval [+87, +180]"),
-        ("stock", "dsconv", 1, "(90 % side +120 [+94, +145])"),
-        ("control", "dsconv", 0, "same-cost control's, +141 [+96, +187]"),
-        ("stock", "control", 0, "not larger than stock (−8 [−62, +46])"),
+        ("stock", "dsconv", 0, "50 % side +128 px, 95 % Welch interval [+90, +167]"),
+        ("stock", "dsconv", 1, "(90 % side +112 [+83, +140])"),
+        ("control", "dsconv", 0, "same-cost control's, +142 [+109, +175]"),
+        ("stock", "control", 0, "not larger than stock (−14 [−56, +29])"),
     ]
     _assert_erf_intervals(doc["rows"], 1, claims, text)
     rows = {(r["variant"], r["weights"]): r for r in doc["rows"]}
