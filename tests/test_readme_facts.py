@@ -181,19 +181,33 @@ def test_the_interim_tables_are_the_committed_runs_of_the_converged_study():
     from yolo_dsconv.compare.report import format_summary, markdown_summary
 
     study = RESULTS / "hard256_cos60"
-    for reference, md in ((None, "report.md"), ("control", "report_vs_control.md")):
-        state = read_project(study, reference=reference)
+    readings = (
+        (None, False, "report.md"),
+        ("control", False, "report_vs_control.md"),
+        (None, True, "report_converged.md"),
+    )
+    for reference, only, md in readings:
+        state = read_project(study, reference=reference, converged_only=only)
         table = format_summary(state.summary).split("\n\n")[0]
         command = "$ yolo-dsconv report project=docs/results/hard256_cos60" + (
             f" reference={reference}" if reference else ""
         )
+        command += " converged_only=True" if only else ""
         assert f"{command}\n{table}\n" in README
         assert markdown_summary(state.summary) in (study / md).read_text()
         assert state.progress() in (study / md).read_text()
-    runs = len(state.summary.runs)
-    assert (
-        f"{runs} of 24 runs are in" in README and f"finished runs so far: {runs} " in (study / "report.md").read_text()
-    )
+    runs = state.summary.runs + state.summary.left_out
+    assert f"{len(runs)} of 24 runs are in" in README
+    assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
+    # what the text says of them: how many converged, the most that can, and that no run stopped early
+    text = " ".join(README.split())
+    converged = len(state.summary.runs)
+    assert f"{converged} of the {len(runs)} runs converged by the rule" in text
+    most = 24 - len(state.summary.left_out)
+    assert f"at most {most} of the 24 runs can converge ({most / 24:.0%})".replace("%", " %") in text
+    best = [r.best_epoch for r in runs]
+    assert {r.epochs for r in runs} == {300} and all(b > 240 for b in best)
+    assert f"in the last 20 % (epochs {min(best)}–{max(best)})" in text
 
 
 def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
@@ -212,10 +226,10 @@ def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
         assert [(s[0], s[4]) for s in row["per_seed"]] == finished
     text = " ".join(README.split())
     claims = [
-        ("stock", "dsconv", 0, "50 % side +124 px, 95 % Welch interval [+85, +162]"),
-        ("stock", "dsconv", 1, "(90 % side +110 [+81, +138])"),
-        ("control", "dsconv", 0, "same-cost control's, +141 [+112, +170]"),
-        ("stock", "control", 0, "not larger than stock (−17 [−58, +24])"),
+        ("stock", "dsconv", 0, "50 % side +119 px, 95 % Welch interval [+82, +156]"),
+        ("stock", "dsconv", 1, "(90 % side +104 [+78, +130])"),
+        ("control", "dsconv", 0, "same-cost control's, +144 [+116, +172]"),
+        ("stock", "control", 0, "not larger than stock (−25 [−65, +15])"),
     ]
     _assert_erf_intervals(doc["rows"], 1, claims, text)
     rows = {(r["variant"], r["weights"]): r for r in doc["rows"]}

@@ -15,6 +15,7 @@ commands of yolo-dsconv:
             ... of every finished run of a comparison                project=DIR samples=200
   compare   multi-seed comparison: stock, dsconv, sparse, control    base=yolov5n.yaml seeds=3|auto margin=0.01
   report    a comparison read again (verdicts, convergence, seeds)   file=compare.json | project=DIR
+            ... of its converged runs alone (a sensitivity reading)  converged_only=True
   demo      train stock yolov5n and yolov5n-dsconv once (any task)   task=detect epochs=30 imgsz=128
   dataset   write the built-in shapes dataset                        out=DIR n_train=96 n_val=32
   bench     module, training-step, whole-model and start-up timings  device=cpu threads=2 parts=...

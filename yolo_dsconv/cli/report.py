@@ -1,7 +1,8 @@
-"""`yolo-dsconv report file=compare.json | project=DIR [reference=] [margin=] [level=] [out=]`: a comparison read again
-without training anything. file= reads a finished one (compare.json) under the current rules, or another margin,
-level or reference; project= reads a comparison's folder as it stands, its finished runs only, while it still
-trains or after it was cut short. Writes a .md and a .png (beside the file, or report.md in the project)."""
+"""`yolo-dsconv report file=compare.json | project=DIR [reference=] [margin=] [level=] [converged_only=] [out=]`: a
+comparison read again without training anything. file= reads a finished one (compare.json) under the current rules,
+or another margin, level or reference; project= reads a comparison's folder as it stands, its finished runs only,
+while it still trains or after it was cut short. converged_only=True keeps the runs that converged, a sensitivity
+reading. Writes a .md and a .png (beside the file, or report.md in the project; with converged_only, *_converged.md)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def run(argv: list[str]) -> int:
     from ..compare.report import format_summary, plot, write_markdown
     from ..compare.summary import summary_from_json
 
-    keys = {"file": None, "project": None, "reference": None, "margin": None, "level": None, "out": None}
-    args = parse_kv("report", argv, keys)
+    keys = {"file": None, "project": None, "reference": None, "margin": None, "level": None, "converged_only": False}
+    args = parse_kv("report", argv, {**keys, "out": None})
     if (args["file"] is None) == (args["project"] is None):
         raise CLIError(
             "yolo-dsconv report: give file= (a compare.json) or project= (a comparison's folder), one of them"
@@ -30,6 +31,9 @@ def run(argv: list[str]) -> int:
         if bad or (key == "level" and value is not None and value >= 1):
             expected = "a confidence level between 0 and 1" if key == "level" else "a positive number"
             raise CLIError(f"yolo-dsconv report: {key}={value!r} is invalid, expected {expected}")
+    only = args["converged_only"]
+    if not isinstance(only, bool):
+        raise CLIError(f"yolo-dsconv report: converged_only={only!r} is invalid, expected True or False")
     reference = None if args["reference"] is None else str(args["reference"])
     extra: list[str] = []
     try:
@@ -42,15 +46,17 @@ def run(argv: list[str]) -> int:
                 raise CLIError(
                     f"yolo-dsconv report: file={path} is not a compare.json ({type(e).__name__}: {e})"
                 ) from None
-            summary = summary_from_json(doc, args["margin"], args["level"], reference)
+            summary = summary_from_json(doc, args["margin"], args["level"], reference, only)
             default_out = path.with_suffix(".md")
         else:
             given = {k: args[k] for k in ("margin", "level") if args[k] is not None}  # else read_project's defaults
-            state = read_project(str(args["project"]), reference=reference, **given)
+            state = read_project(str(args["project"]), reference=reference, converged_only=only, **given)
             summary, config, extra = state.summary, state.config, [state.progress()]
             default_out = Path(str(args["project"])) / "report.md"
     except CompareError as e:
         raise CLIError(f"yolo-dsconv report: {str(e).removeprefix('compare: ')}") from None
+    if only:
+        default_out = default_out.with_name(f"{default_out.stem}_converged.md")
     out = Path(str(args["out"])) if args["out"] is not None else default_out
     document = {**config, "margin": summary.margin, "tol": summary.tol}
     write_markdown(out, summary, document, extra)

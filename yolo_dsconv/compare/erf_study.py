@@ -162,11 +162,8 @@ def erf_study(
     project = Path(project).resolve()
     state = read_project(project)
     config = state.config
-    missing = [
-        best
-        for r in state.summary.runs
-        if not (best := run_folder(project, r.variant, r.seed) / "weights" / "best.pt").is_file()
-    ]
+    folders = {(r.variant, r.seed): run_folder(project, r.variant, r.seed) for r in state.summary.runs}
+    missing = [best for folder in folders.values() if not (best := folder / "weights" / "best.pt").is_file()]
     if missing:
         raise CompareError(
             f"compare: {missing[0]} is missing ({len(missing)} of {len(state.summary.runs)} finished runs have no "
@@ -180,7 +177,7 @@ def erf_study(
         runs = sorted((r for r in state.summary.runs if r.variant == row.variant), key=lambda r: r.seed)
         groups = {k: VariantERF(row.variant, k, [], [], []) for k in KINDS}
         for r in runs:
-            erfs, kept = run_erfs(run_folder(project, r.variant, r.seed), row.costs.model, r.seed, images, digest)
+            erfs, kept = run_erfs(folders[r.variant, r.seed], row.costs.model, r.seed, images, digest)
             if progress:
                 progress(f"erf: {r.variant}/seed{r.seed}: {'kept' if kept else 'computed'}")
             for k, group in groups.items():

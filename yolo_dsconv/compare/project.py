@@ -7,7 +7,6 @@ and `<variant>/seed<k>/`, where a finished run has its `compare_run.json`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from ..paths import scaled_name
 from .errors import CompareError
-from .runs import RunResult, read_record, run_folder
+from .runs import RunResult, epoch_rows, read_record, run_folder
 from .summary import DEFAULT_MARGIN, Costs, Summary, summarize, with_reference
 from .variants import BUILT_IN, Variant, measure
 
@@ -37,8 +36,9 @@ class ProjectState:
 
     def progress(self) -> str:
         """One line: the finished runs per variant, and where each unfinished run stands."""
-        done = ", ".join(f"{r.variant} {r.n}" for r in self.summary.rows)
-        line = f"finished runs so far: {len(self.summary.runs)} ({done})"
+        runs = self.summary.runs + self.summary.left_out
+        done = ", ".join(f"{r.variant} {sum(run.variant == r.variant for run in runs)}" for r in self.summary.rows)
+        line = f"finished runs so far: {len(runs)} ({done})"
         if self.unfinished:
             line += "; not finished: " + ", ".join(f"{v}/seed{s} ({e} epochs)" for v, s, e in self.unfinished)
         return line
@@ -69,8 +69,7 @@ def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
 def _epochs(run_dir: Path) -> int:
     """Epochs in a run's results.csv, an epoch logged twice by a resume counted once (0 when it has none yet)."""
     try:
-        with open(run_dir / "results.csv", newline="") as f:
-            return len({row[0] for row in list(csv.reader(f))[1:] if row})
+        return len(epoch_rows(run_dir / "results.csv"))
     except OSError:
         return 0
 
@@ -82,6 +81,7 @@ def read_project(
     margin: float = DEFAULT_MARGIN,
     tol: float | None = None,
     reference: str | None = None,
+    converged_only: bool = False,
 ) -> ProjectState:
     """The finished runs of a comparison's project folder, summarised as `compare` would summarise them.
 
@@ -90,13 +90,14 @@ def read_project(
         metric, level, margin, tol: as for `compare`; runs recorded under the other metric are scored again from
             their results.csv.
         reference: the variant the others are compared with (default: the comparison's first).
+        converged_only: the statistics of the converged runs alone (see `summarize`).
 
     Returns:
         The configuration, the summary of every variant with at least one finished run, and the unfinished runs.
 
     Raises:
-        CompareError: not a comparison's folder, no finished run of the reference, an unknown reference, or a
-            variant whose YAML is not the one it trained with.
+        CompareError: not a comparison's folder, no finished run of the reference, an unknown reference, a
+            variant whose YAML is not the one it trained with, or converged_only leaving a variant without a run.
     """
     project = Path(project).resolve()
     config = _config(project)
@@ -121,4 +122,6 @@ def read_project(
     for name in finished:
         v = measure(_variant_yaml(project, config, name), imgsz)
         costs.append(Costs(v.name, v.model, v.params, v.gflops, v.layer_params, imgsz))
-    return ProjectState(config, summarize(costs, runs, metric, level, margin, tol), unfinished)
+    return ProjectState(
+        config, summarize(costs, runs, metric, level, margin, tol, converged_only=converged_only), unfinished
+    )

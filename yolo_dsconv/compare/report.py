@@ -167,6 +167,12 @@ def notes(s: Summary) -> list[str]:
     """The lines under a table: convergence, the rule behind the verdicts, what would decide the undecided."""
     out = []
     runs, key = s.runs, s.key
+    if s.converged_only:
+        gone = ", ".join(f"{r.variant}/seed{r.seed} ({r.convergence})" for r in s.left_out) or "none"
+        out.append(
+            f"converged runs only, a sensitivity reading beside the full comparison, not instead of it: "
+            f"{len(runs)} of {len(runs) + len(s.left_out)} runs kept; left out: {gone}"
+        )
     counts = {state: sum(r.convergence == state for r in runs) for state in (RISING, NO_TAKEOFF, TOO_SHORT)}
     epochs = max((r.epochs for r in runs), default=0)
     if counts[RISING]:
@@ -219,7 +225,7 @@ def caption(s: Summary, config: dict) -> str:
     return (
         f"base {config.get('base', '?')}, data {where}, imgsz {train.get('imgsz', '?')}, "
         f"epochs {train.get('epochs', '?')}, seeds {len(seeds)}, {LABELS[s.key]} at each run's best epoch, "
-        f"margin ±{s.margin:g}, {_pct(s.level)} intervals"
+        f"margin ±{s.margin:g}, {_pct(s.level)} intervals" + (", converged runs only" if s.converged_only else "")
     )
 
 

@@ -26,6 +26,7 @@ __all__ = (
     "RUN_FILE",
     "Placement",
     "RunResult",
+    "epoch_rows",
     "read_record",
     "read_scores",
     "run_folder",
@@ -100,9 +101,9 @@ def _column(header: list[str], stem: str) -> str:
     raise ValueError(f"compare: results.csv has no metrics/{stem}(...) column; columns: {', '.join(header)}")
 
 
-def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
-    """Best epoch by `metric` (map50 or map50-95) from an Ultralytics results.csv, with both scores there and the
-    per-epoch curve of `metric`. Older releases pad the column names with spaces; they are stripped.
+def epoch_rows(results_csv: Path) -> list[dict[str, str]]:
+    """The rows of an Ultralytics results.csv, one per epoch in epoch order, names and values stripped (older
+    releases pad them with spaces).
 
     An epoch may be there twice: Ultralytics logs an epoch before it saves last.pt, so a run killed in between is
     resumed from the epoch before and trains that epoch again. The later row is the one the run went on from, so it
@@ -110,8 +111,14 @@ def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
     """
     with open(results_csv, newline="") as f:
         logged = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(f)]
-    by_epoch = {int(float(row["epoch"])): row for row in logged}  # a later row replaces an earlier one
-    rows = [by_epoch[e] for e in sorted(by_epoch)]
+    by_epoch = {int(float(row["epoch"])): row for row in logged if row.get("epoch")}  # a later row replaces one
+    return [by_epoch[e] for e in sorted(by_epoch)]
+
+
+def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
+    """Best epoch by `metric` (map50 or map50-95) from an Ultralytics results.csv (`epoch_rows`), with both scores
+    there and the per-epoch curve of `metric`."""
+    rows = epoch_rows(results_csv)
     if not rows:
         raise ValueError(f"compare: {results_csv} has no epochs")
     header = list(rows[0])

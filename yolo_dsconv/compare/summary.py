@@ -74,7 +74,8 @@ class VariantSummary:
 class Summary:
     """Every variant's row, with what the statistics were computed for: the metric that chose each run's best epoch,
     the confidence level of the verdicts (the per-look level when seeds=auto), the equivalence margin, the
-    convergence tolerance, the number of planned looks, and the runs with their convergence state."""
+    convergence tolerance, the number of planned looks, and the runs with their convergence state. With
+    `converged_only`, `runs` holds the converged runs and `left_out` the others (a sensitivity reading)."""
 
     rows: list[VariantSummary]
     runs: list[RunResult]
@@ -83,6 +84,8 @@ class Summary:
     margin: float
     tol: float
     looks: int = 1
+    left_out: list[RunResult] = field(default_factory=list)
+    converged_only: bool = False
 
     @property
     def key(self) -> str:
@@ -123,11 +126,17 @@ def summarize(
     margin: float = DEFAULT_MARGIN,
     tol: float | None = None,
     looks: int = 1,
+    converged_only: bool = False,
 ) -> Summary:
     """Classify every run's convergence and compare every variant with the first.
 
     With `looks` > 1 (seeds=auto) every test runs at alpha / looks (Bonferroni over the planned looks), so the
-    chance of a false better/worse verdict across all looks stays at or below 1 - level.
+    chance of a false better/worse verdict across all looks stays at or below 1 - level. With `converged_only` the
+    statistics use the converged runs alone, each run classified as in the full comparison (the take-off check
+    against the median of all runs): a sensitivity reading beside the full one, never instead of it.
+
+    Raises:
+        CompareError: converged_only leaves a variant without a run.
     """
     key = METRIC_KEYS[metric]
     tol = margin / 2 if tol is None else tol
@@ -135,6 +144,14 @@ def summarize(
     sibling = statistics.median(getattr(r, key) for r in runs) if runs else math.nan
     for r in runs:
         r.convergence = classify(r.curve, tol, sibling)
+    left_out = [r for r in runs if converged_only and r.convergence != CONVERGED]
+    runs = [r for r in runs if not converged_only or r.convergence == CONVERGED]
+    empty = [c.variant for c in costs if not any(r.variant == c.variant for r in runs)]
+    if converged_only and empty:
+        raise CompareError(
+            f"compare: converged_only=True leaves {empty[0]} without a run (none of its runs converged), expected at "
+            "least one converged run per variant"
+        )
     rows = []
     for c in costs:
         mine = [r for r in runs if r.variant == c.variant]
@@ -148,7 +165,7 @@ def summarize(
         others = [[getattr(r, k) for r in runs if r.variant == c.variant] for c in costs[1:]]
         for row, d in zip(rows[1:], differences(ref, others, per_look, margin)):
             row.vs[k] = d
-    return Summary(rows, runs, metric, per_look, margin, tol, looks)
+    return Summary(rows, runs, metric, per_look, margin, tol, looks, left_out, converged_only)
 
 
 def with_reference(names: list[str], reference: str | None) -> list[str]:
@@ -171,10 +188,14 @@ def with_reference(names: list[str], reference: str | None) -> list[str]:
 
 
 def summary_from_json(
-    doc: dict, margin: float | None = None, level: float | None = None, reference: str | None = None
+    doc: dict,
+    margin: float | None = None,
+    level: float | None = None,
+    reference: str | None = None,
+    converged_only: bool = False,
 ) -> Summary:
     """The summary of a compare.json read again under the current rules (its own margin and level unless given), the
-    variants compared with `reference` (default: the file's first).
+    variants compared with `reference` (default: the file's first), of its converged runs alone with `converged_only`.
 
     Costs come from the file's summary (GFLOPs at the image size it records, 640 for files that record none).
     """
@@ -197,4 +218,5 @@ def summary_from_json(
         config.get("margin", DEFAULT_MARGIN) if margin is None else margin,
         config.get("tol"),
         config.get("looks", 1),
+        converged_only,
     )
