@@ -19,8 +19,16 @@ def run(argv: list[str]) -> int:
     from ..compare.report import format_summary, plot, write_markdown
     from ..compare.summary import summary_from_json
 
-    keys = {"file": None, "project": None, "reference": None, "margin": None, "level": None, "converged_only": False}
-    args = parse_kv("report", argv, {**keys, "out": None})
+    keys = {
+        "file": None,
+        "project": None,
+        "reference": None,
+        "margin": None,
+        "level": None,
+        "converged_only": False,
+        "out": None,
+    }
+    args = parse_kv("report", argv, keys)
     if (args["file"] is None) == (args["project"] is None):
         raise CLIError(
             "yolo-dsconv report: give file= (a compare.json) or project= (a comparison's folder), one of them"

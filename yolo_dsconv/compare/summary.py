@@ -144,14 +144,16 @@ def summarize(
     sibling = statistics.median(getattr(r, key) for r in runs) if runs else math.nan
     for r in runs:
         r.convergence = classify(r.curve, tol, sibling)
-    left_out = [r for r in runs if converged_only and r.convergence != CONVERGED]
-    runs = [r for r in runs if not converged_only or r.convergence == CONVERGED]
-    empty = [c.variant for c in costs if not any(r.variant == c.variant for r in runs)]
-    if converged_only and empty:
-        raise CompareError(
-            f"compare: converged_only=True leaves {empty[0]} without a run (none of its runs converged), expected at "
-            "least one converged run per variant"
-        )
+    left_out: list[RunResult] = []
+    if converged_only:
+        left_out = [r for r in runs if r.convergence != CONVERGED]
+        runs = [r for r in runs if r.convergence == CONVERGED]
+        empty = [c.variant for c in costs if not any(r.variant == c.variant for r in runs)]
+        if empty:
+            raise CompareError(
+                f"compare: converged_only=True leaves {empty[0]} without a run (none of its runs converged), expected "
+                "at least one converged run per variant"
+            )
     rows = []
     for c in costs:
         mine = [r for r in runs if r.variant == c.variant]
