@@ -4,7 +4,9 @@ per run so a repeated study computes only what is new; checked against compute_e
 import json
 import os
 import re
+import runpy
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from yolo_dsconv.compare.erf_study import erf_study, run_erfs, unseen_images, wr
 from yolo_dsconv.compare.runs import RUN_FILE
 
 SAMPLES = 4
+KEEP = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "keep_study.py"))
 ONE_OF = "give model= (a YAML or .pt) or project= (a comparison's folder), one of them"
 
 
@@ -102,6 +105,24 @@ def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights
     assert run_erfs(project / "stock" / "seed0", "yolov5n.yaml", 0, other)[1] is True
 
 
+def test_kept_maps_are_block_sums_of_the_full_maps_and_the_sides_are_the_full_maps(project, tmp_path):
+    import torch.nn.functional as F
+    from ultralytics.nn.tasks import load_checkpoint
+
+    run = tmp_path / "seed0"
+    shutil.copytree(project / "stock" / "seed0" / "weights", run / "weights")
+    images = unseen_images(tmp_path, json.loads((project / "compare_config.json").read_text()), 2, 256)
+    erfs, kept = run_erfs(run, "yolov5n.yaml", 0, images)
+    full = compute_erf(load_checkpoint(str(run / "weights" / "best.pt"))[0], 256, images=images)
+    trained = erfs["trained"]
+    assert not kept and trained.erf.shape == (128, 128)
+    block_sums = F.avg_pool2d(torch.from_numpy(full.erf)[None, None], 2)[0, 0] * 4
+    torch.testing.assert_close(torch.from_numpy(trained.erf), block_sums)
+    assert (trained.side50, trained.side90, trained.halves) == (full.side50, full.side90, full.halves)
+    again, kept = run_erfs(run, "yolov5n.yaml", 0, images)
+    assert kept and np.array_equal(again["trained"].erf, trained.erf) and again["init"].erf.shape == (128, 128)
+
+
 def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):
     copy = tmp_path / "p"
     shutil.copytree(project, copy)
@@ -109,6 +130,47 @@ def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):
     groups = erf_study(copy, samples=SAMPLES)[1]
     seeds = [(g.variant, g.weights, g.seeds) for g in groups]
     assert seeds[2:] == [("dsconv", "trained", [0]), ("dsconv", "init", [0])]
+
+
+def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(project, tmp_path):
+    first = erf_study(project, samples=SAMPLES)[1]
+    results = tmp_path / "results"  # as a study commits them: results and kept maps, no weights, no data
+    kept = KEEP["keep"](project, results)
+    assert [p.relative_to(project).as_posix() for p in kept] == [
+        f"{v}/seed{s}" for v in ("dsconv", "stock") for s in (0, 1)
+    ]  # fmt: skip
+    assert not list(results.rglob("*.pt")) and not (results / "data").exists()
+    assert sorted(p.name for p in (results / "stock" / "seed0").iterdir()) == sorted(
+        ["compare_run.json", f"erf_64px_{SAMPLES}.npz"]  # and results.csv and args.yaml, which a real run has
+    )
+    lines = []
+    again = erf_study(results, samples=SAMPLES, progress=lines.append)[1]
+    assert lines == [f"erf: {v}/seed{s}: kept" for v in ("stock", "dsconv") for s in (0, 1)]
+    for a, b in zip(first, again):
+        assert (a.variant, a.weights, a.seeds) == (b.variant, b.weights, b.seeds)
+        for x, y in zip(a.results, b.results):
+            np.testing.assert_array_equal(x.erf, y.erf)
+            assert (x.side50, x.side90, x.halves) == (y.side50, y.side90, y.halves)
+
+
+def test_results_without_weights_refuse_maps_kept_for_other_images(project, tmp_path):
+    from yolo_dsconv.compare import CompareError
+
+    erf_study(project, samples=SAMPLES)
+    results = tmp_path / "results"
+    shutil.copytree(project, results)
+    (results / "dsconv" / "seed1" / "weights" / "best.pt").unlink()
+    kept = results / "dsconv" / "seed1" / f"erf_64px_{SAMPLES}.npz"
+    with np.load(kept) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez_compressed(kept, **{**arrays, "images": "the digest of other images"})
+    (results / "stock" / "seed0" / kept.name).unlink()  # a run the study would measure first
+    with pytest.raises(CompareError, match=r"dsconv/seed1/weights/best.pt is missing and .* holds no maps of these"):
+        erf_study(results, samples=SAMPLES)
+    assert not (results / "stock" / "seed0" / kept.name).exists()  # refused before any run was measured
+    with pytest.raises(CompareError, match="holds no maps of these images, expected the run's weights"):
+        run_erfs(kept.parent, "yolov5n-dsconv.yaml", 1, unseen_images(results, json.loads(
+            (results / "compare_config.json").read_text()), SAMPLES, 64))  # fmt: skip
 
 
 def test_the_table_json_and_figure(project, tmp_path):
@@ -123,6 +185,10 @@ def test_the_table_json_and_figure(project, tmp_path):
         converged = f"{row['converged']}/2" if g.weights == "trained" else "-"
         assert line.startswith(f"| {g.variant} | {g.weights} | 2 | {converged} | {row['side50'][0]:.1f} ± ")
     assert [r["per_seed"][0][0] for r in doc["rows"]] == [0, 0, 0, 0]
+    for g in groups:  # the figure's titles give the table's means
+        mean = g.mean_map()
+        assert (mean.side50, mean.side90) == (round(g.side("side50")[0]), round(g.side("side90")[0]))
+        torch.testing.assert_close(mean.erf, np.mean([r.erf for r in g.results], axis=0))
     assert (tmp_path / "out" / "erf.png").stat().st_size > 0
 
 
@@ -144,9 +210,10 @@ def test_erf_command_on_a_project(project, tmp_path):
         (["project=P", "samples=0"], "samples=0 is invalid, expected a positive integer"),
         (["project=EMPTY"], "project=EMPTY holds no compare_config.json, expected a comparison's project folder"),
         (
-            ["project=NOWEIGHTS"],
-            "NOWEIGHTS/stock/seed0/weights/best.pt is missing (4 of 4 finished runs have no best.pt), "
-            "expected the folder the comparison trained in, with its weights",
+            ["project=NOWEIGHTS", f"samples={SAMPLES}"],
+            f"NOWEIGHTS/stock/seed0/weights/best.pt is missing (4 of 4 finished runs have neither best.pt nor "
+            f"erf_64px_{SAMPLES}.npz), expected the folder the comparison trained in, with its weights, or the runs' "
+            "kept maps",
         ),
     ],
 )
@@ -155,6 +222,7 @@ def test_erf_command_refuses_bad_input_with_nothing_written(project, tmp_path, c
 
     (tmp_path / "empty").mkdir()
     no_weights = tmp_path / "results"  # the results of a comparison copied without its weights
+    erf_study(project, samples=SAMPLES)  # the maps are kept, but not copied with the results
     shutil.copytree(project, no_weights, ignore=shutil.ignore_patterns("weights", "erf*"))
     folders = {"=P": project, "=EMPTY": tmp_path / "empty", "=NOWEIGHTS": no_weights}
     for key, folder in folders.items():

@@ -4,9 +4,11 @@ For each run in a `compare` project folder: the ERF at P5 (the last backbone lay
 architecture at initialisation (seeded like the run), over images none of them trained on: for built-in data, a
 fresh dataset made like the comparison's (its generator settings, data seed 1); for a dataset YAML, its val split.
 The input size is twice the training size, so the ERF can grow past what the training images showed. Each run's
-maps are kept beside its weights (`erf_<imgsz>px_<n>.npz`, with the digest of the images and the size and time of
-the best.pt they came from), so a study that is cut short, or repeated as more runs finish, computes only what it
-has not computed yet.
+maps are kept in its folder (`erf_<imgsz>px_<n>.npz`: the sides measured on the full maps, the maps summed over
+blocks down to about 128 px a side for the figure, the digest of the images and the size and time of the best.pt
+they came from), so a study that is cut short, or repeated as more runs finish, computes only what it
+has not computed yet. The kept maps also stand in for a run's weights once those are gone (a study's results kept
+without its weights, or moved to another machine): they are used whenever they were computed on the same images.
 """
 
 from __future__ import annotations
@@ -14,23 +16,27 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
-from ..analysis.erf import ERFResult, compute_erf, mass_square_side, plot_erfs
+from ..analysis.erf import ERFResult, compute_erf, plot_erfs
 from ..analysis.inputs import dataset_images
 from .errors import CompareError
 from .project import read_project
 from .runs import run_folder
 
-__all__ = ("KINDS", "VariantERF", "erf_study", "images_digest", "run_erfs", "unseen_images", "write_study")
+__all__ = (
+    "KINDS", "VariantERF", "coarsened", "erf_study", "images_digest", "kept_file", "run_erfs", "unseen_images",
+    "write_study",
+)  # fmt: skip
 
 KINDS = ("trained", "init")
 DATA_SEED = 1  # the comparisons train and validate on data seed 0
+KEPT_SIDE = 128  # maps are kept and plotted as block sums down to about this side; the sides come from full maps
 
 
 @dataclass
@@ -53,10 +59,11 @@ class VariantERF:
         return max(abs(r.halves[0][k] - r.halves[1][k]) for r in self.results for k in (0, 1))
 
     def mean_map(self) -> ERFResult:
-        """The seed-averaged map, with its own sides."""
+        """The seed-averaged map (at the kept maps' resolution), with the mean of the seeds' sides (the table's)."""
         erf = np.mean([r.erf for r in self.results], axis=0)
         name = f"{self.variant} {self.weights}, {len(self.results)} seeds"
-        return ERFResult(name, self.results[0].layer, erf, mass_square_side(erf, 0.5), mass_square_side(erf, 0.9))
+        side50, side90 = (round(self.side(which)[0]) for which in ("side50", "side90"))
+        return ERFResult(name, self.results[0].layer, erf, side50, side90)
 
 
 def unseen_images(project: Path, config: dict, samples: int, imgsz: int) -> torch.Tensor:
@@ -73,6 +80,32 @@ def unseen_images(project: Path, config: dict, samples: int, imgsz: int) -> torc
     kind = {k: v for k, v in data["built_in"].items() if k not in ("n_train", "n_val", "seed")}
     folder = generate_shapes_dataset(project / "erf-data", n_train=1, n_val=samples, seed=DATA_SEED, **kind)
     return dataset_images(folder, samples, imgsz)
+
+
+def coarsened(erf: np.ndarray, side: int = KEPT_SIDE) -> np.ndarray:
+    """`erf` (H×W) summed over f×f blocks, f the largest power of 2 dividing H and W that keeps both sides ≥ `side`.
+
+    Examples:
+        >>> [coarsened(np.ones(shape)).shape for shape in ((512, 512), (512, 384), (99, 99))]
+        [(128, 128), (256, 192), (99, 99)]
+    """
+    h, w = erf.shape
+    f = 1
+    while h % (2 * f) == 0 and w % (2 * f) == 0 and min(h, w) // (2 * f) >= side:
+        f *= 2
+    return erf.reshape(h // f, f, w // f, f).sum(axis=(1, 3))
+
+
+def kept_file(run_dir: Path, imgsz: int, samples: int) -> Path:
+    """Where a run's ERF maps at `imgsz` over `samples` images are kept."""
+    return run_dir / f"erf_{imgsz}px_{samples}.npz"
+
+
+def _no_maps(best: Path, file: Path) -> str:
+    return (
+        f"compare: {best} is missing and {file} holds no maps of these images, expected the run's weights or its "
+        "maps kept for the same images"
+    )
 
 
 def _key(best: Path) -> np.ndarray:
@@ -95,10 +128,12 @@ def _kept(z: np.lib.npyio.NpzFile, kind: str) -> ERFResult:
 
 
 def _load(file: Path, best: Path, digest: str) -> dict[str, ERFResult] | None:
-    """The maps kept for this run, if they were computed from the best.pt that is there now and the same images."""
+    """The maps kept for this run, if they were computed on the same images from the best.pt that is there now, or
+    from whichever best.pt the run had when it has none now."""
     try:
         with np.load(file) as z:
-            same = np.array_equal(z["best"], _key(best)) and str(z["images"]) == digest
+            weights = not best.is_file() or np.array_equal(z["best"], _key(best))
+            same = weights and str(z["images"]) == digest
             return {k: _kept(z, k) for k in KINDS} if same else None
     except (OSError, KeyError, ValueError):
         return None
@@ -112,19 +147,25 @@ def run_erfs(
 
     Returns:
         ({"trained": ..., "init": ...}, whether they were read from the run's kept maps).
+
+    Raises:
+        CompareError: the run has no best.pt and no maps kept for these images.
     """
     from ultralytics.nn.tasks import DetectionModel, load_checkpoint
 
     best = run_dir / "weights" / "best.pt"
     imgsz, n = images.shape[-1], len(images)
-    file = run_dir / f"erf_{imgsz}px_{n}.npz"
+    file = kept_file(run_dir, imgsz, n)
     digest = digest or images_digest(images)
     kept = _load(file, best, digest)
     if kept is not None:
         return kept, True
+    if not best.is_file():
+        raise CompareError(_no_maps(best, file))
     torch.manual_seed(seed)
     models = {"trained": load_checkpoint(str(best))[0], "init": DetectionModel(model, verbose=False)}
-    out = {k: compute_erf(m, imgsz, images=images, name=k) for k, m in models.items()}
+    full = {k: compute_erf(m, imgsz, images=images, name=k) for k, m in models.items()}
+    out = {k: replace(r, erf=coarsened(r.erf)) for k, r in full.items()}
     sides = {f"{k}_sides": np.array([r.side50, r.side90, *np.ravel(r.halves)]) for k, r in out.items()}
     tmp = file.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, best=_key(best), images=digest, layer=out["trained"].layer, samples=n,
@@ -153,7 +194,8 @@ def erf_study(
 
     Raises:
         CompareError: fewer than 2 samples, not a comparison's folder, no finished run yet, or a finished run
-            without its best.pt (a copy of the results without the weights); nothing is written then.
+            with neither its best.pt nor kept maps (a copy of the results without the weights); nothing is written
+            then. Kept maps of other images, found once the images are made, are refused too.
     """
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
         raise CompareError(
@@ -162,16 +204,25 @@ def erf_study(
     project = Path(project).resolve()
     state = read_project(project)
     config = state.config
+    imgsz = imgsz or 2 * config["train"]["imgsz"]
     folders = {(r.variant, r.seed): run_folder(project, r.variant, r.seed) for r in state.summary.runs}
-    missing = [best for folder in folders.values() if not (best := folder / "weights" / "best.pt").is_file()]
+    missing = [
+        best
+        for folder in folders.values()
+        if not (best := folder / "weights" / "best.pt").is_file() and not kept_file(folder, imgsz, samples).is_file()
+    ]
     if missing:
         raise CompareError(
-            f"compare: {missing[0]} is missing ({len(missing)} of {len(state.summary.runs)} finished runs have no "
-            "best.pt), expected the folder the comparison trained in, with its weights"
+            f"compare: {missing[0]} is missing ({len(missing)} of {len(state.summary.runs)} finished runs have "
+            f"neither best.pt nor {kept_file(Path(), imgsz, samples)}), expected the folder the comparison trained "
+            "in, with its weights, or the runs' kept maps"
         )
-    imgsz = imgsz or 2 * config["train"]["imgsz"]
     images = unseen_images(project, config, samples, imgsz)
     digest = images_digest(images)
+    for folder in folders.values():
+        best, file = folder / "weights" / "best.pt", kept_file(folder, imgsz, samples)
+        if not best.is_file() and _load(file, best, digest) is None:
+            raise CompareError(_no_maps(best, file))
     found: list[VariantERF] = []
     for row in state.summary.rows:
         runs = sorted((r for r in state.summary.runs if r.variant == row.variant), key=lambda r: r.seed)
