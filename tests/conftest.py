@@ -16,6 +16,7 @@ os.environ.update(
         "YOLO_OFFLINE": "1",
         "YOLO_AUTOINSTALL": "false",
         "YOLO_CONFIG_DIR": str(_CONFIG),
+        "YOLOV5_CONFIG_DIR": str(_CONFIG / "Ultralytics"),  # classic YOLOv5's, where it looks for Arial.ttf
         "MPLCONFIGDIR": str(_CONFIG / "mpl"),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
     }
@@ -36,7 +37,7 @@ settings.register_profile("ci", max_examples=25, **_COMMON)
 settings.register_profile("long", max_examples=1000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# Ultralytics looks for Arial.ttf on every train/val and tries the internet when it is missing.
+# Ultralytics (and classic YOLOv5's train) looks for Arial.ttf and tries the internet when it is missing.
 (_CONFIG / "Ultralytics").mkdir(parents=True, exist_ok=True)
 shutil.copyfile(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf", _CONFIG / "Ultralytics" / "Arial.ttf")
 

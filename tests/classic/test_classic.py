@@ -178,6 +178,7 @@ def test_yolov5_commands_train_val_detect_export_as_stock_does(tmp_path):
         train = _yolov5(["train", "--cfg", cfg, "--weights", "", "--data", str(data), "--epochs", "2", "--img", "64",
                          "--batch-size", "8", "--workers", "0", "--device", "cpu", "--project", str(tmp_path / "runs"),
                          "--name", name, "--exist-ok"], tmp_path)  # fmt: skip
+        assert train.returncode == 0, f"{cfg}: yolov5 train failed:\n{train.stderr[-3000:]}"
         layer10 = next((m.group(1) for ln in (train.stdout + train.stderr).splitlines()
                         if (m := re.match(r"^\s*10\s+\S+\s+\d+\s+\d+\s+([\w.]+)", ln))), "")  # fmt: skip
         val = _yolov5(["val", "--weights", str(best), "--data", str(data), "--img", "64", "--device", "cpu",
