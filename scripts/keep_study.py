@@ -14,20 +14,21 @@ import argparse
 import shutil
 from pathlib import Path
 
-TOP = ("compare_config.json", "compare.csv", "compare.json", "compare.md", "compare.png")
-RUN = ("results.csv", "args.yaml", "compare_run.json")
+CONFIG, RECORD = "compare_config.json", "compare_run.json"
+TOP = (CONFIG, "compare.csv", "compare.json", "compare.md", "compare.png")
+RUN = ("results.csv", "args.yaml", RECORD)
 
 
 def keep(project: Path, out: Path) -> list[Path]:
     """Copy the project's configuration and finished runs into `out`; returns the run folders copied."""
-    if not (project / TOP[0]).is_file():
-        raise SystemExit(f"keep_study: {project} holds no {TOP[0]}, expected a comparison's project folder")
+    if not (project / CONFIG).is_file():
+        raise SystemExit(f"keep_study: {project} holds no {CONFIG}, expected a comparison's project folder")
     out.mkdir(parents=True, exist_ok=True)
     for name in TOP:
         if (project / name).is_file():
             shutil.copy2(project / name, out / name)
     shutil.copytree(project / "models", out / "models", dirs_exist_ok=True)
-    runs = sorted(record.parent for record in project.glob(f"*/seed*/{RUN[2]}"))
+    runs = sorted(record.parent for record in project.glob(f"*/seed*/{RECORD}"))
     for run in runs:
         target = out / run.relative_to(project)
         target.mkdir(parents=True, exist_ok=True)

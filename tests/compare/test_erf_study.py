@@ -153,6 +153,13 @@ def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(
             assert (x.side50, x.side90, x.halves) == (y.side50, y.side90, y.halves)
 
 
+def test_keep_study_refuses_a_folder_that_is_not_a_comparisons_with_nothing_written(tmp_path):
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(SystemExit, match=r"runs holds no compare_config.json, expected a comparison's project folder"):
+        KEEP["keep"](tmp_path / "runs", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_results_without_weights_refuse_maps_kept_for_other_images(project, tmp_path):
     from yolo_dsconv.compare import CompareError
 
