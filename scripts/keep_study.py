@@ -14,21 +14,23 @@ import argparse
 import shutil
 from pathlib import Path
 
-CONFIG, RECORD = "compare_config.json", "compare_run.json"
-TOP = (CONFIG, "compare.csv", "compare.json", "compare.md", "compare.png")
-RUN = ("results.csv", "args.yaml", RECORD)
+from yolo_dsconv.compare.project import CONFIG_FILE
+from yolo_dsconv.compare.runs import RUN_FILE
+
+TOP = (CONFIG_FILE, "compare.csv", "compare.json", "compare.md", "compare.png")
+RUN = ("results.csv", "args.yaml", RUN_FILE)
 
 
 def keep(project: Path, out: Path) -> list[Path]:
     """Copy the project's configuration and finished runs into `out`; returns the run folders copied."""
-    if not (project / CONFIG).is_file():
-        raise SystemExit(f"keep_study: {project} holds no {CONFIG}, expected a comparison's project folder")
+    if not (project / CONFIG_FILE).is_file():
+        raise SystemExit(f"keep_study: {project} holds no {CONFIG_FILE}, expected a comparison's project folder")
     out.mkdir(parents=True, exist_ok=True)
     for name in TOP:
         if (project / name).is_file():
             shutil.copy2(project / name, out / name)
     shutil.copytree(project / "models", out / "models", dirs_exist_ok=True)
-    runs = sorted(record.parent for record in project.glob(f"*/seed*/{RECORD}"))
+    runs = sorted(record.parent for record in project.glob(f"*/seed*/{RUN_FILE}"))
     for run in runs:
         target = out / run.relative_to(project)
         target.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,10 @@ def coarsened(erf: np.ndarray, side: int = KEPT_SIDE) -> np.ndarray:
     return erf.reshape(h // f, f, w // f, f).sum(axis=(1, 3))
 
 
+def _best(run_dir: Path) -> Path:
+    return run_dir / "weights" / "best.pt"
+
+
 def kept_file(run_dir: Path, imgsz: int, samples: int) -> Path:
     """Where a run's ERF maps at `imgsz` over `samples` images are kept."""
     return run_dir / f"erf_{imgsz}px_{samples}.npz"
@@ -153,7 +157,7 @@ def run_erfs(
     """
     from ultralytics.nn.tasks import DetectionModel, load_checkpoint
 
-    best = run_dir / "weights" / "best.pt"
+    best = _best(run_dir)
     imgsz, n = images.shape[-1], len(images)
     file = kept_file(run_dir, imgsz, n)
     digest = digest or images_digest(images)
@@ -209,7 +213,7 @@ def erf_study(
     missing = [
         best
         for folder in folders.values()
-        if not (best := folder / "weights" / "best.pt").is_file() and not kept_file(folder, imgsz, samples).is_file()
+        if not (best := _best(folder)).is_file() and not kept_file(folder, imgsz, samples).is_file()
     ]
     if missing:
         raise CompareError(
@@ -220,7 +224,7 @@ def erf_study(
     images = unseen_images(project, config, samples, imgsz)
     digest = images_digest(images)
     for folder in folders.values():
-        best, file = folder / "weights" / "best.pt", kept_file(folder, imgsz, samples)
+        best, file = _best(folder), kept_file(folder, imgsz, samples)
         if not best.is_file() and _load(file, best, digest) is None:
             raise CompareError(_no_maps(best, file))
     found: list[VariantERF] = []
