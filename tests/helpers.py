@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,16 @@ REPO = Path(__file__).resolve().parents[1]
 MODEL_YAMLS = REPO / "model_yamls"
 # The smallest real training run: one epoch at 64 px, no plots, no validation.
 TINY_TRAIN = ["epochs=1", "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False"]
+
+
+def _run(argv: list[str], what: str, *, env: dict | None, cwd: str | Path | None, timeout: int, check: bool, tail: int):
+    """Run `argv` with this environment plus `env`; on `check`, a failure raises with the last `tail` characters."""
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})}
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{what} failed ({proc.returncode}):\n{proc.stdout[-tail:]}\n{proc.stderr[-tail:]}")
+    return proc
 
 
 def run_python(
@@ -23,19 +34,8 @@ def run_python(
     args: list[str] = (),
 ):
     """Run `code` in a fresh interpreter (the same venv) with `args` as sys.argv[1:]; returns the CompletedProcess."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"fresh interpreter failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-        )
-    return proc
+    argv = [sys.executable, "-c", code, *args]
+    return _run(argv, "fresh interpreter", env=env, cwd=cwd, timeout=timeout, check=check, tail=5000)
 
 
 def run_cmd(
@@ -43,17 +43,19 @@ def run_cmd(
 ):
     """Run a command of the venv (e.g. `yolo`) in a fresh process; returns the CompletedProcess."""
     exe = Path(sys.executable).parent / args[0]
-    proc = subprocess.run(
-        [str(exe) if exe.exists() else args[0], *args[1:]],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args[:2]} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
-    return proc
+    argv = [str(exe) if exe.exists() else args[0], *args[1:]]
+    return _run(argv, str(args[:2]), env=env, cwd=cwd, timeout=timeout, check=check, tail=6000)
+
+
+def tiny_train(model: str, data: str | Path, project: Path, name: str, *extra: str, task: str | None = None):
+    """`yolo [task] train` of `model` for TINY_TRAIN in `project`/`name` (run from `project`); returns the process."""
+    cmd = ["yolo", *([task] if task else []), "train", f"model={model}", f"data={data}", *TINY_TRAIN, *extra]
+    return run_cmd([*cmd, f"project={project}", f"name={name}"], cwd=project)
+
+
+def transferred(text: str) -> tuple[int, int]:
+    """(x, y) of Ultralytics' `Transferred x/y items` line in a run's output."""
+    return tuple(map(int, re.search(r"Transferred (\d+)/(\d+) items", text).groups()))
 
 
 def bare_venv(env_dir: Path, path_entries: list[str]) -> tuple[Path, Path]:
@@ -214,6 +216,7 @@ def assert_parts_close(actual, expected, rows: int = 4) -> None:
 # A training run that dies like a killed job once last.pt of its first epoch is on disk (exit status 3).
 INTERRUPTED_TRAIN = """
 import os
+import re
 from ultralytics import YOLO
 model = YOLO({cfg!r})
 def stop(trainer):

@@ -13,13 +13,14 @@ import torch
 
 from helpers import (
     INTERRUPTED_TRAIN,
-    TINY_TRAIN,
     assert_parts_close,
     flat,
     predict_labels,
     run_cmd,
     run_python,
     run_without_plugin,
+    tiny_train,
+    transferred,
     val_scores,
 )
 
@@ -53,23 +54,8 @@ def run(request, tmp_path_factory, datasets):
     task, family = request.node.callspec.params["task"], request.node.callspec.params["family"]
     if (task, family) not in _runs:
         work = tmp_path_factory.mktemp(f"{family}-{task}")
-        model = f"model={family}n-{SUFFIX[task]}-dsconv.yaml"
-        run_cmd(
-            [
-                "yolo",
-                task,
-                "train",
-                model,
-                f"data={datasets[task]}",
-                *TINY_TRAIN,
-                "epochs=2",
-                "val=True",
-                f"project={work}",
-                "name=train",
-                "seed=0",
-            ],
-            cwd=work,
-        )
+        model = f"{family}n-{SUFFIX[task]}-dsconv.yaml"
+        tiny_train(model, datasets[task], work, "train", "epochs=2", "val=True", "seed=0", task=task)
         _runs[task, family] = (task, family, datasets[task], work / "train")
     return _runs[task, family]
 
@@ -168,29 +154,17 @@ print("RESULT", sum(same), len(same), new, len(sd))
 @pytest.mark.parametrize("task,family", CASES)
 def test_stock_task_checkpoint_transfers_all_but_expandconv(run, task, family, tmp_path):
     _, _, data, _ = run
-    run_cmd(
-        [
-            "yolo",
-            task,
-            "train",
-            f"model={family}n-{SUFFIX[task]}.yaml",
-            f"data={data}",
-            *TINY_TRAIN,
-            f"project={tmp_path}",
-            "name=stock",
-        ],
-        cwd=tmp_path,
-    )
+    tiny_train(f"{family}n-{SUFFIX[task]}.yaml", data, tmp_path, "stock", task=task)
     pt = tmp_path / "stock" / "weights" / "last.pt"
     out = run_python(TRANSFER.format(pt=str(pt), cfg=f"{family}n-{SUFFIX[task]}-dsconv.yaml"), cwd=tmp_path)
     text = out.stdout + out.stderr
     same, compared, new, total = map(int, re.search(r"RESULT (\d+) (\d+) (\d+) (\d+)", text).groups())
-    transferred, of = map(int, re.search(r"Transferred (\d+)/(\d+) items", text).groups())
+    moved, of = transferred(text)
     assert of == total and new > 0
     assert same == compared == total - new  # every stock tensor, at its renumbered key, equal after the load
-    assert transferred == total - new
+    assert moved == total - new
     assert f"not transferred: the {new} tensors of the inserted layer(s)" in text
-    print(f"TRANSFER {family}-{task}: {transferred}/{of}, inserted-layer tensors {new}")
+    print(f"TRANSFER {family}-{task}: {moved}/{of}, inserted-layer tensors {new}")
 
 
 @pytest.mark.slow
@@ -200,10 +174,7 @@ def test_yolo26_task_grafts_train_one_epoch(task, datasets, tmp_path):
 
     out, result = graft_file(f"yolo26-{SUFFIX[task]}.yaml", out=tmp_path / f"yolo26-{SUFFIX[task]}-dsconv.yaml")
     cfg = out.with_name(f"yolo26n-{SUFFIX[task]}-dsconv.yaml")
-    run_cmd(
-        ["yolo", task, "train", f"model={cfg}", f"data={datasets[task]}", *TINY_TRAIN, f"project={tmp_path}", "name=t"],
-        cwd=tmp_path,
-    )
+    tiny_train(cfg, datasets[task], tmp_path, "t", task=task)
     with open(tmp_path / "t" / "results.csv") as f:
         assert [int(float(r["epoch"])) for r in csv.DictReader(f)] == [1]
     code = LOAD.format(path=str(tmp_path / "t" / "weights" / "last.pt")).replace("[10]", f"[{result.index}]")

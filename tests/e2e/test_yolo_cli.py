@@ -1,7 +1,6 @@
 """The plain `yolo` command with a dsconv model, each step in a fresh process (docs/design.md, sections 5 and 6)."""
 
 import csv
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ from helpers import (
     run_cmd,
     run_python,
     run_without_plugin,
+    tiny_train,
+    transferred,
     val_scores,
 )
 
@@ -104,20 +105,9 @@ def test_yolo_val_and_predict_from_checkpoint(trained_run, shapes_data, tmp_path
 
 
 def test_fine_tune_from_dsconv_best(trained_run, shapes_data, tmp_path):
-    proc = run_cmd(
-        [
-            "yolo",
-            "train",
-            f"model={trained_run / 'weights' / 'best.pt'}",
-            f"data={shapes_data}",
-            *TINY_TRAIN,
-            f"project={tmp_path}",
-            "name=ft",
-        ],
-        cwd=tmp_path,
-    )
+    proc = tiny_train(trained_run / "weights" / "best.pt", shapes_data, tmp_path, "ft")
     # every tensor of best.pt, ExpandConv's included, is loaded into the model that starts the fine-tune
-    x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
+    x, y = transferred(proc.stdout + proc.stderr)
     assert x == y == 505
     out = run_python(LOAD_CHECK.format(path=str(tmp_path / "ft" / "weights" / "last.pt"))).stdout.split()
     assert out[-2:] == ["ExpandConv", "True"]

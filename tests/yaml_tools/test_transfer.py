@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from helpers import MODEL_YAMLS, REPO, TINY_TRAIN, run_cmd, run_python
+from helpers import MODEL_YAMLS, REPO, run_python, tiny_train, transferred
 from yolo_dsconv.yaml_tools import map_stock_index
 
 
@@ -17,18 +17,7 @@ def test_map_stock_index():
 def stock_last(tmp_path_factory, shapes_data):
     """last.pt of a stock yolov5n trained one tiny epoch with the plain `yolo` command (no download)."""
     work = tmp_path_factory.mktemp("stock")
-    run_cmd(
-        [
-            "yolo",
-            "train",
-            "model=yolov5n.yaml",
-            f"data={shapes_data}",
-            *TINY_TRAIN,
-            f"project={work}",
-            "name=s",
-        ],
-        cwd=work,
-    )
+    tiny_train("yolov5n.yaml", shapes_data, work, "s")
     return work / "s" / "weights" / "last.pt"
 
 
@@ -54,27 +43,13 @@ def test_stock_checkpoint_transfers_every_tensor_but_the_new_layer(stock_last):
     text = out.stdout + out.stderr
     mismatch, new, total, is_ec = re.search(r"RESULT (\d+) (\d+) (\d+) (\w+)", text).groups()
     assert mismatch == "0" and is_ec == "True"
-    transferred = re.search(r"Transferred (\d+)/(\d+) items", text)
-    assert transferred and int(transferred.group(2)) == int(total)
-    assert int(transferred.group(1)) == int(total) - int(new)
+    assert transferred(text) == (int(total) - int(new), int(total))
     assert f"not transferred: the {new} tensors of the inserted layer(s)" in text
 
 
 def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
-    proc = run_cmd(
-        [
-            "yolo",
-            "train",
-            f"model={MODEL_YAMLS / 'yolov5n-dsconv.yaml'}",
-            f"pretrained={stock_last}",
-            f"data={shapes_data}",
-            *TINY_TRAIN,
-            f"project={tmp_path}",
-            "name=ft",
-        ],
-        cwd=tmp_path,
-    )
-    x, y = map(int, re.search(r"Transferred (\d+)/(\d+) items", proc.stdout + proc.stderr).groups())
+    proc = tiny_train(MODEL_YAMLS / "yolov5n-dsconv.yaml", shapes_data, tmp_path, "ft", f"pretrained={stock_last}")
+    x, y = transferred(proc.stdout + proc.stderr)
     assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)
     assert (x, y) == (427, 505) and f"Ultralytics reports `Transferred {x}/{y}`" in (REPO / "README.md").read_text()
 
