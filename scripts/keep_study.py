@@ -1,8 +1,8 @@
 """Copy what a comparison's project folder must keep to be read again and resumed, without its weights and data: the
-configuration, the model YAMLs, and for each finished run its results.csv, args.yaml, compare_run.json and kept
-ERF maps (`erf_*.npz`, which stand in for best.pt in `yolo-dsconv erf`). A study that spans sessions on machines
-that do not last commits this copy as its runs finish; copied back into a project folder, `compare` retrains only
-the runs not in it.
+configuration, what it wrote about itself (the compare, report and erf tables, records and figures), the model YAMLs,
+and for each finished run its results.csv, args.yaml, compare_run.json and kept ERF maps (`erf_*.npz`, which stand in
+for best.pt in `yolo-dsconv erf`). A study that spans sessions on machines that do not last commits this copy as its
+runs finish; copied back into a project folder, `compare` retrains only the runs not in it.
 
     python scripts/keep_study.py /work/study/hard256_const docs/results/hard256_const       # keep
     cp -r docs/results/hard256_const /work/study/hard256_const                              # resume from it
@@ -17,7 +17,7 @@ from pathlib import Path
 from yolo_dsconv.compare.project import CONFIG_FILE
 from yolo_dsconv.compare.runs import RUN_FILE
 
-TOP = (CONFIG_FILE, "compare.csv", "compare.json", "compare.md", "compare.png")
+TOP = (".json", ".csv", ".md", ".png")  # the configuration and what compare, report and erf wrote beside it
 RUN = ("results.csv", "args.yaml", RUN_FILE)
 
 
@@ -26,9 +26,9 @@ def keep(project: Path, out: Path) -> list[Path]:
     if not (project / CONFIG_FILE).is_file():
         raise SystemExit(f"keep_study: {project} holds no {CONFIG_FILE}, expected a comparison's project folder")
     out.mkdir(parents=True, exist_ok=True)
-    for name in TOP:
-        if (project / name).is_file():
-            shutil.copy2(project / name, out / name)
+    for file in sorted(project.iterdir()):
+        if file.is_file() and file.suffix in TOP:
+            shutil.copy2(file, out / file.name)
     shutil.copytree(project / "models", out / "models", dirs_exist_ok=True)
     runs = sorted(record.parent for record in project.glob(f"*/seed*/{RUN_FILE}"))
     for run in runs:

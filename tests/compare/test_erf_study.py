@@ -133,9 +133,17 @@ def test_a_study_in_progress_uses_the_finished_runs(project, tmp_path):
 
 
 def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(project, tmp_path):
-    first = erf_study(project, samples=SAMPLES)[1]
+    meta, first = erf_study(project, samples=SAMPLES)
+    write_study(meta, first, project / "erf")
     results = tmp_path / "results"  # as a study commits them: results and kept maps, no weights, no data
     kept = KEEP["keep"](project, results)
+    tops = sorted(p.name for p in results.iterdir() if p.is_file())
+    assert tops == sorted(
+        [
+            "compare_config.json",
+            *(f"{n}.{x}" for n in ("compare", "erf") for x in ("csv", "json", "md", "png") if (n, x) != ("erf", "csv")),
+        ]
+    )
     assert [p.relative_to(project).as_posix() for p in kept] == [
         f"{v}/seed{s}" for v in ("dsconv", "stock") for s in (0, 1)
     ]  # fmt: skip
