@@ -355,3 +355,20 @@ def test_nothing_is_registered_after_uninstall(monkeypatch):
     finally:
         install()
     assert set(registered_modules()) == {"DSConv", "ExpandConv"}
+
+
+@pytest.mark.parametrize("first", ["install", "register_module"])
+def test_the_row_checks_come_back_with_the_patches_whichever_call_applies_them(first):
+    from yolo_dsconv import integration
+    from yolo_dsconv.registry import install
+
+    d = tiny_yaml([64, [5], None, 0.5, True, 7])
+    d["backbone"][1][2] = "ExpandConv"
+    integration.uninstall()
+    try:
+        install() if first == "install" else register_module(ExpandConv)
+        with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=.* has 6 values, expected at most 5"):
+            DetectionModel(d, verbose=False)
+    finally:
+        install()
+    assert set(registered_modules()) == {"DSConv", "ExpandConv"}
