@@ -458,3 +458,15 @@ def test_classic_flow_rows_are_grafted_in_place():
     split = CLASSIC.replace("   [-1, 1, SPPF, [64, 5]],", "   [-1, 1, SPPF,\n    [64, 5]],")
     with pytest.raises(GraftError, match=r"expected one `\[from, n, module, args\],` row per line$"):
         graft_text(split)
+
+
+@pytest.mark.parametrize(
+    ("model", "built"), [("yolov8s.yaml", "yolov8s-dsconv.yaml"), ("yolov8.yaml", "yolov8n-dsconv.yaml")]
+)
+def test_the_check_build_is_at_the_input_scale_or_else_the_first(model, built, monkeypatch, tmp_path):
+    import ultralytics
+
+    names = []
+    monkeypatch.setattr(ultralytics, "YOLO", lambda path: names.append(path.name))  # records what the check builds
+    graft_file(model, out=tmp_path / "x.yaml")
+    assert names == [built]  # a scaled name, as `yolo train model=<name>` reads it; no "no model scale passed"
