@@ -448,6 +448,10 @@ def test_classic_flow_rows_are_grafted_in_place():
     assert "   [-1, 1, ExpandConv, [64]],  # 2 (yolo-dsconv: inserted after SPPF 1)" in lines
     assert "   [[-1, 2], 1, Concat, [1]],  # 4" in lines and "   [[4], 1, Detect, [nc, anchors]]," in lines
     assert is_classic(r.data) and not is_classic(yaml.safe_load(HAND))
+    assert (
+        '# Needs the yolo-dsconv package (pip install yolo-dsconv); classic YOLOv5 format (README, "Classic YOLOv5").'
+        in lines
+    )
     assert not is_classic({**r.data, "scales": {"n": [0.33, 0.25, 1024]}})  # anchors with scales: not one file a scale
     assert [row[2] for row in r.data["backbone"] + r.data["head"]] == ["Conv", "SPPF", "ExpandConv", "Conv", "Concat",
                                                                        "Detect"]  # fmt: skip
