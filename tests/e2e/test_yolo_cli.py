@@ -151,7 +151,9 @@ print(generate_ddp_file(trainer))
 )
 def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook, callback, builds):
     # The parent writes the file as Ultralytics' DDP launcher does; a fresh interpreter runs it up to the model build.
-    cfg = str(MODEL_YAMLS / "yolov5n-dsconv.yaml")
+    # The scaled name exists as a file, so Ultralytics never unscales the path: its unscaling runs over the whole path
+    # and would change a checkout folder such as `ci.gT1m/` too (a FileNotFoundError before the KeyError of stock).
+    cfg = str(shutil.copy(MODEL_YAMLS / "yolov5-dsconv.yaml", tmp_path / "yolov5n-dsconv.yaml"))
     parent = run_python(
         DDP_PARENT.format(cfg=cfg, data=str(shapes_data), project=str(tmp_path), callback=callback),
         env={"YOLO_DSCONV_HOOK": "0"},
