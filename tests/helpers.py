@@ -47,7 +47,7 @@ def run_cmd(
     return _run(argv, str(args[:2]), env=env, cwd=cwd, timeout=timeout, check=check, tail=6000)
 
 
-def tiny_train(model: str, data: str | Path, project: Path, name: str, *extra: str, task: str | None = None):
+def tiny_train(model: str | Path, data: str | Path, project: Path, name: str, *extra: str, task: str | None = None):
     """`yolo [task] train` of `model` for TINY_TRAIN in `project`/`name` (run from `project`); returns the process."""
     cmd = ["yolo", *([task] if task else []), "train", f"model={model}", f"data={data}", *TINY_TRAIN, *extra]
     return run_cmd([*cmd, f"project={project}", f"name={name}"], cwd=project)
@@ -216,7 +216,6 @@ def assert_parts_close(actual, expected, rows: int = 4) -> None:
 # A training run that dies like a killed job once last.pt of its first epoch is on disk (exit status 3).
 INTERRUPTED_TRAIN = """
 import os
-import re
 from ultralytics import YOLO
 model = YOLO({cfg!r})
 def stop(trainer):

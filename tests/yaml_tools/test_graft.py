@@ -477,7 +477,8 @@ def test_the_check_build_is_at_the_input_scale_or_else_the_first(model, built, m
 
 
 def test_comments_holding_hashes_and_brackets_change_nothing():
-    odd = HAND.replace("# 3\n", "# 3 [see #1, ]]\n").replace("# 1\n", "# 1 [k #5\n")
-    assert (graft_text(odd).data, graft_text(odd).changes) == (graft_text(HAND).data, graft_text(HAND).changes)
-    odd = CLASSIC.replace("# 1", "# 1 ]] #5", 1)  # not a list closing on the SPPF row's line
-    assert graft_text(odd).data == graft_text(CLASSIC).data
+    odd = graft_text(HAND.replace("# 3\n", "# 3 [see #1, ]]\n").replace("# 1\n", "# 1 [k #5\n"))
+    plain = graft_text(HAND)
+    assert (odd.data, odd.changes) == (plain.data, plain.changes)
+    odd = graft_text(CLASSIC.replace("# 1", "# 1 ]] #5", 1))  # not a list closing on the SPPF row's line
+    assert odd.data == graft_text(CLASSIC).data
