@@ -113,7 +113,7 @@ def test_a_project_that_cannot_be_read_is_refused_with_nothing_written(finished,
     assert _listing(project) == before
 
 
-def test_report_project_prints_the_interim_table_and_writes_report_md(finished, tmp_path, capsys):
+def test_report_project_prints_the_interim_table_and_writes_its_reading_beside_the_runs(finished, tmp_path, capsys):
     import shutil
 
     from yolo_dsconv.cli.main import main
@@ -129,9 +129,9 @@ def test_report_project_prints_the_interim_table_and_writes_report_md(finished, 
     expected = ["dsconv", f"{costs['params']:,}", f"{costs['gflops']:.2f}", "4/4", f"{np.mean(best):.3f}"]
     assert out.splitlines()[2].split()[:5] == expected
     assert "finished runs so far: 11 (dsconv 4, stock 3, control 4); not finished: stock/seed3 (0 epochs)" in out
-    md = (project / "report.md").read_text()
+    md = (project / "report_vs_dsconv.md").read_text()
     assert md.startswith("# Comparison: base yolov5n.yaml") and "- finished runs so far: 11" in md
-    assert (project / "report.png").stat().st_size > 20_000
+    assert (project / "report_vs_dsconv.png").stat().st_size > 20_000 and not (project / "report.md").exists()
 
 
 @pytest.mark.parametrize(

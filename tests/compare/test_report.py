@@ -102,6 +102,34 @@ def test_report_reads_a_committed_study_again_with_another_margin(tmp_path):
     assert out.with_suffix(".png").stat().st_size > 20_000
 
 
+def test_another_reading_of_a_study_is_written_under_its_own_name(tmp_path, capsys):
+    import shutil
+
+    from yolo_dsconv.cli.main import main
+    from yolo_dsconv.compare.report import markdown_summary
+    from yolo_dsconv.compare.summary import summary_from_json
+
+    study = tmp_path / "compare.json"
+    shutil.copy(REPO / "docs" / "results" / "hard256_cos60" / "compare.json", study)
+    own = study.with_suffix(".md")
+    own.write_text("the study's own reading\n")
+    assert main(["report", f"file={study}", "reference=control", "margin=0.02"]) == 0
+    assert main(["report", f"file={study}", "level=0.9", "converged_only=True"]) == 0
+    capsys.readouterr()
+    assert own.read_text() == "the study's own reading\n"
+    doc = json.loads(study.read_text())
+    for name, options in (("compare_vs_control_margin0.02.md", {"reference": "control", "margin": 0.02}),
+                          ("compare_level0.9_converged.md", {"level": 0.9, "converged_only": True})):  # fmt: skip
+        written = (tmp_path / name).read_text()
+        assert markdown_summary(summary_from_json(doc, **options)) in written
+        assert (tmp_path / name).with_suffix(".png").stat().st_size > 20_000
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == [
+        "compare.md",
+        "compare_level0.9_converged.md",
+        "compare_vs_control_margin0.02.md",
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

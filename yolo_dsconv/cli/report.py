@@ -2,7 +2,8 @@
 comparison read again without training anything. file= reads a finished one (compare.json) under the current rules,
 or another margin, level or reference; project= reads a comparison's folder as it stands, its finished runs only,
 while it still trains or after it was cut short. converged_only=True keeps the runs that converged, a sensitivity
-reading. Writes a .md and a .png (beside the file, or report.md in the project; with converged_only, *_converged.md)."""
+reading. Writes a .md and a .png beside the file (compare.md) or in the project (report.md); a reading with other
+options is named for them (compare_vs_control_margin0.02.md, report_converged.md), so it never replaces another."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ import json
 from pathlib import Path
 
 from .args import CLIError, parse_kv
+
+
+def reading_name(stem: str, reference: str | None, margin: float | None, level: float | None, only: bool) -> str:
+    """The .md's name for one reading of a comparison: `stem`, then each option given, in a fixed order.
+
+    >>> reading_name("compare", "control", 0.02, None, True)
+    'compare_vs_control_margin0.02_converged.md'
+    """
+    parts = [stem]
+    parts += [f"vs_{reference}"] if reference is not None else []
+    parts += [f"{key}{value:g}" for key, value in (("margin", margin), ("level", level)) if value is not None]
+    parts += ["converged"] if only else []
+    return "_".join(parts) + ".md"
 
 
 def run(argv: list[str]) -> int:
@@ -43,6 +57,7 @@ def run(argv: list[str]) -> int:
     if not isinstance(only, bool):
         raise CLIError(f"yolo-dsconv report: converged_only={only!r} is invalid, expected True or False")
     reference = None if args["reference"] is None else str(args["reference"])
+    options = (reference, args["margin"], args["level"], only)
     extra: list[str] = []
     try:
         if args["file"] is not None:
@@ -55,16 +70,14 @@ def run(argv: list[str]) -> int:
                     f"yolo-dsconv report: file={path} is not a compare.json ({type(e).__name__}: {e})"
                 ) from None
             summary = summary_from_json(doc, args["margin"], args["level"], reference, only)
-            default_out = path.with_suffix(".md")
+            default_out = path.parent / reading_name(path.stem, *options)
         else:
             given = {k: args[k] for k in ("margin", "level") if args[k] is not None}  # else read_project's defaults
             state = read_project(str(args["project"]), reference=reference, converged_only=only, **given)
             summary, config, extra = state.summary, state.config, [state.progress()]
-            default_out = Path(str(args["project"])) / "report.md"
+            default_out = Path(str(args["project"])) / reading_name("report", *options)
     except CompareError as e:
         raise CLIError(f"yolo-dsconv report: {str(e).removeprefix('compare: ')}") from None
-    if only:
-        default_out = default_out.with_name(f"{default_out.stem}_converged.md")
     out = Path(str(args["out"])) if args["out"] is not None else default_out
     document = {**config, "margin": summary.margin, "tol": summary.tol}
     write_markdown(out, summary, document, extra)
