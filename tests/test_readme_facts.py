@@ -211,10 +211,7 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
 
 def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
     # README "Evidence" says how far the study under way has got; copying in more runs without updating it fails here
-    import math
-
-    import numpy as np
-
+    from yolo_dsconv.compare.convergence import tail_gain
     from yolo_dsconv.compare.project import read_project
 
     study = RESULTS / "hard256_cos500"
@@ -224,9 +221,8 @@ def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
     text = " ".join(README.split())
     assert f"So far {len(runs)} of its 24 runs have finished and {converged} of {len(runs)} converged" in text
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
-    curve = np.asarray(next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1)))
-    tail = math.ceil(0.2 * len(curve))
-    gain = curve[-tail:].max() - curve[:-tail].max()
+    curve = next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1))
+    gain, tail = tail_gain(curve)
     assert f"stock seed 1 among them (rising at 300 epochs, {gain:+.4f} over its last {tail} of {len(curve)})" in text
 
 

@@ -75,6 +75,10 @@ def test_the_printed_table_fits_120_columns_and_says_what_did_not_converge(tmp_p
     assert all(" 0/3 " in line for line in lines[2:6])
     flat = " ".join(result.table.split())  # the notes are wrapped at 120 columns
     assert "12 of 12 runs were still improving at their last epoch" in flat
+    # a rising curve's gain over its last 8 of 40 epochs is its last value less its 32nd; the three largest are named
+    gains = sorted(((r.curve[-1] - r.curve[-9], f"{r.variant}/seed{r.seed}") for r in result.runs), reverse=True)
+    steepest = ", ".join(f"{name} {gain:+.4f}" for gain, name in gains[:3])
+    assert f"steepest: {steepest} and 9 more)" in flat
     assert "raise epochs= (with patience= to stop at the plateau)" in flat
     assert all(line.rstrip().endswith("*") for line in lines[3:6])  # each verdict marked: runs did not converge
     md = (tmp_path / "p" / "compare.md").read_text()

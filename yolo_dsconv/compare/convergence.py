@@ -21,12 +21,25 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ("CONVERGED", "MIN_EPOCHS", "NO_TAKEOFF", "RISING", "TAIL", "TAKEOFF", "TOO_SHORT", "classify")
+__all__ = ("CONVERGED", "MIN_EPOCHS", "NO_TAKEOFF", "RISING", "TAIL", "TAKEOFF", "TOO_SHORT", "classify", "tail_gain")
 
 CONVERGED, RISING, NO_TAKEOFF, TOO_SHORT = "converged", "rising", "no take-off", "too short"
 MIN_EPOCHS = 10
 TAIL = 0.2
 TAKEOFF = 0.5
+
+
+def tail_gain(curve: Sequence[float]) -> tuple[float, int]:
+    """How much the best of the last ceil(TAIL · n) epochs beats the best before them, and that window's length.
+
+    Examples:
+        >>> gain, tail = tail_gain([0.5] * 9 + [0.501])
+        >>> round(gain, 6), tail
+        (0.001, 2)
+    """
+    tail = math.ceil(TAIL * len(curve))
+    values = np.asarray(curve, float)
+    return float(values[-tail:].max() - values[:-tail].max()), tail
 
 
 def classify(curve: Sequence[float], tol: float, sibling_best: float | None = None) -> str:
@@ -43,13 +56,10 @@ def classify(curve: Sequence[float], tol: float, sibling_best: float | None = No
         >>> classify([0.5] * 9 + [0.501], tol=0.005)
         'converged'
     """
-    n = len(curve)
-    if n < MIN_EPOCHS:
+    if len(curve) < MIN_EPOCHS:
         return TOO_SHORT
-    tail = math.ceil(TAIL * n)
-    values = np.asarray(curve, float)
-    if values[-tail:].max() - values[:-tail].max() > tol:
+    if tail_gain(curve)[0] > tol:
         return RISING
-    if sibling_best is not None and values.max() < TAKEOFF * sibling_best:
+    if sibling_best is not None and np.asarray(curve, float).max() < TAKEOFF * sibling_best:
         return NO_TAKEOFF
     return CONVERGED

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..table import format_table
-from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT
+from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT, tail_gain
 from .runs import LABELS, RunResult
 from .stats import BOOTSTRAP_METHOD, EQUIVALENT, NO_INTERVAL, POWER, UNDECIDED, Difference, Spread
 from .summary import Summary, VariantSummary
@@ -34,6 +34,7 @@ __all__ = (
 )
 
 WIDTH = 120  # the printed table and its notes fit a terminal this wide
+STEEPEST = 3  # rising runs named in the note, largest tail gain first
 LARGE_STUDY = 100  # seeds per variant beyond which the spread, not the seed count, is what to change
 CSV_COLUMNS = (
     "variant",
@@ -176,10 +177,15 @@ def notes(s: Summary) -> list[str]:
     counts = {state: sum(r.convergence == state for r in runs) for state in (RISING, NO_TAKEOFF, TOO_SHORT)}
     epochs = max((r.epochs for r in runs), default=0)
     if counts[RISING]:
+        rising = [(tail_gain(r.curve)[0], f"{r.variant}/seed{r.seed}") for r in runs if r.convergence == RISING]
+        gains = sorted(rising, reverse=True)
+        steepest = ", ".join(f"{name} {gain:+.4f}" for gain, name in gains[:STEEPEST])
+        more = f" and {len(gains) - STEEPEST} more" if len(gains) > STEEPEST else ""
         out.append(
             f"{counts[RISING]} of {len(runs)} runs were still improving at their last epoch (the best of the last "
-            f"{TAIL:.0%} of epochs beat the best before by more than {s.tol:g}): this compares progress after {epochs} "
-            "epochs, not reachable accuracy; raise epochs= (with patience= to stop at the plateau)"
+            f"{TAIL:.0%} of epochs beat the best before by more than {s.tol:g}; steepest: {steepest}{more}): this "
+            f"compares progress after {epochs} epochs, not reachable accuracy; raise epochs= (with patience= to stop "
+            "at the plateau)"
         )
     if counts[TOO_SHORT]:
         out.append(
