@@ -12,7 +12,7 @@ from torch.testing import assert_close
 from helpers import record_run
 from yolo_dsconv.compare import CompareError
 from yolo_dsconv.compare.project import read_project
-from yolo_dsconv.compare.report import caption, format_summary
+from yolo_dsconv.compare.report import caption, format_summary, markdown_runs
 from yolo_dsconv.compare.runs import RunResult
 from yolo_dsconv.compare.stats import differences, spread
 from yolo_dsconv.compare.summary import Costs, summarize
@@ -66,6 +66,11 @@ def test_the_table_says_it_is_a_sensitivity_reading_and_names_the_runs_left_out(
     assert "left out: stock/seed2 (rising), stock/seed3 (rising), dsconv/seed3 (rising)" in flat
     assert "still improving" not in flat and "*" not in format_summary(only).splitlines()[3]  # no run left to star
     assert caption(only, {}).endswith("95% intervals, converged runs only")
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in markdown_runs(only).splitlines()[2:]]
+    assert [(c[0], c[1], c[7]) for c in rows] == [  # the runs left out keep their rows, in the table's order
+        (r.variant, str(r.seed), "rising" if (r.variant, r.seed) in {("stock", 2), ("stock", 3), ("dsconv", 3)}
+         else "converged") for r in _runs()
+    ]  # fmt: skip
     assert "converged runs only" not in caption(summarize(COSTS, _runs()), {})
 
 

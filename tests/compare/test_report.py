@@ -83,9 +83,18 @@ def test_the_printed_table_fits_120_columns_and_says_what_did_not_converge(tmp_p
     assert all(line.rstrip().endswith("*") for line in lines[3:6])  # each verdict marked: runs did not converge
     md = (tmp_path / "p" / "compare.md").read_text()
     assert md.startswith("# Comparison: base yolov5n.yaml, data built-in shapes, imgsz 64, epochs 30, seeds 3")
-    assert md.count("| sparse |") == 2 and "TOST ±0.01 p" in md and "bootstrap 95% CI" in md
+    assert md.split("## Runs")[0].count("| sparse |") == 2 and "TOST ±0.01 p" in md and "bootstrap 95% CI" in md
     runs = json.loads((tmp_path / "p" / "compare.json").read_text())["runs"]
     assert {r["convergence"] for r in runs} == {"rising"}
+    # compare.md ends with one row per run, in the table's variant order: the gain the rule read, and the state
+    rows = md.split("## Runs (0.005 tolerance on the gain)")[1].strip().splitlines()[2:]
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    assert [(c[0], int(c[1])) for c in cells] == [(v, s) for v in means for s in range(3)]
+    by_run = {(r.variant, r.seed): r for r in result.runs}
+    for c in cells:
+        r = by_run[c[0], int(c[1])]
+        assert c[2:] == ["40", "40", f"{r.map50_95:.4f}", f"{r.map50:.4f}", f"{r.curve[-1] - r.curve[-9]:+.4f}",
+                         "rising", "0.0"]  # fmt: skip
     assert (tmp_path / "p" / "compare.png").stat().st_size > 20_000
 
 

@@ -25,6 +25,7 @@ __all__ = (
     "CSV_COLUMNS",
     "caption",
     "format_summary",
+    "markdown_runs",
     "markdown_summary",
     "notes",
     "plot",
@@ -235,10 +236,28 @@ def caption(s: Summary, config: dict) -> str:
     )
 
 
+def markdown_runs(s: Summary) -> str:
+    """One row per run: its length, best epoch and value, its gain over the last TAIL of its epochs (the number the
+    convergence rule reads) and its state, and how long its last attempt trained."""
+    other = next(k for k in LABELS if k != s.key)
+    header = ["variant", "seed", "epochs", "best epoch", LABELS[s.key], LABELS[other]]
+    header += [f"gain in the last {TAIL:.0%}", "state", "training min"]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    order = [row.variant for row in s.rows]
+    for r in sorted((*s.runs, *s.left_out), key=lambda r: (order.index(r.variant), r.seed)):
+        gain = f"{tail_gain(r.curve)[0]:+.4f}" if len(r.curve) >= MIN_EPOCHS else "–"
+        minutes = _f(r.train_s / 60, ".1f") + (f" (from epoch {r.resumed_from})" if r.resumed_from else "")
+        cells = [r.variant, str(r.seed), str(r.epochs), str(r.best_epoch), f"{getattr(r, s.key):.4f}"]
+        cells += [f"{getattr(r, other):.4f}", gain, r.convergence, minutes]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = ()) -> None:
-    """compare.md: the caption, the table of every statistic, and the notes (`extra` ones first)."""
+    """compare.md: the caption, the table of every statistic, the notes (`extra` ones first), and the runs."""
     lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), ""]
     lines += [f"- {n}" for n in (*extra, *notes(s))]
+    lines += ["", f"## Runs ({s.tol:g} tolerance on the gain)", "", markdown_runs(s)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
