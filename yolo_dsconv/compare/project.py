@@ -15,11 +15,11 @@ from pathlib import Path
 
 from ..paths import scaled_name
 from .errors import CompareError
-from .runs import RunResult, epoch_rows, read_record, run_folder
+from .runs import METRIC_KEYS, RunResult, epoch_rows, read_record, read_scores, run_folder
 from .summary import DEFAULT_MARGIN, Costs, Summary, summarize, with_reference
 from .variants import BUILT_IN, Variant, measure
 
-__all__ = ("CONFIG_FILE", "ProjectState", "read_project")
+__all__ = ("CONFIG_FILE", "ProjectState", "Unfinished", "read_project")
 
 CONFIG_FILE = "compare_config.json"
 _SEED = re.compile(r"seed(\d+)")
@@ -28,11 +28,11 @@ _SEED = re.compile(r"seed(\d+)")
 @dataclass
 class ProjectState:
     """A project as it stands: its configuration, the summary of its finished runs, and the runs not finished (in
-    training, queued after a start, or cut short) as (variant, seed, epochs in their results.csv)."""
+    training, queued after a start, or cut short)."""
 
     config: dict
     summary: Summary
-    unfinished: list[tuple[str, int, int]]
+    unfinished: list[Unfinished]
 
     def progress(self) -> str:
         """One line: the finished runs per variant, and where each unfinished run stands."""
@@ -40,8 +40,24 @@ class ProjectState:
         done = ", ".join(f"{r.variant} {sum(run.variant == r.variant for run in runs)}" for r in self.summary.rows)
         line = f"finished runs so far: {len(runs)} ({done})"
         if self.unfinished:
-            line += "; not finished: " + ", ".join(f"{v}/seed{s} ({e} epochs)" for v, s, e in self.unfinished)
+            line += "; not finished: " + ", ".join(map(str, self.unfinished))
         return line
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A run without its record: the epochs in its results.csv and, when they hold the metric, its best so far."""
+
+    variant: str
+    seed: int
+    epochs: int
+    best: float | None = None
+    best_epoch: int = 0
+
+    def __str__(self) -> str:
+        """'dsconv/seed2 (224 epochs, best 0.9647 at 217)', or '(0 epochs)' before its first."""
+        best = f", best {self.best:.4f} at {self.best_epoch}" if self.best is not None else ""
+        return f"{self.variant}/seed{self.seed} ({self.epochs} epochs{best})"
 
 
 def _config(project: Path) -> dict:
@@ -66,12 +82,15 @@ def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
     raise CompareError(f"compare: variant {name!r}: no YAML at {where} has the hash {CONFIG_FILE} records for it")
 
 
-def _epochs(run_dir: Path) -> int:
-    """Epochs in a run's results.csv, an epoch logged twice by a resume counted once (0 when it has none yet)."""
+def _standing(run_dir: Path, name: str, seed: int, metric: str) -> Unfinished:
+    """Where an unfinished run stands by its results.csv, an epoch logged twice by a resume counted once."""
     try:
-        return len(epoch_rows(run_dir / "results.csv"))
+        scores = read_scores(run_dir / "results.csv", metric)
+    except ValueError:  # no epoch yet, or a log without the metric's column: its length is all there is to say
+        return Unfinished(name, seed, len(epoch_rows(run_dir / "results.csv")))
     except OSError:
-        return 0
+        return Unfinished(name, seed, 0)
+    return Unfinished(name, seed, scores["epochs"], scores[METRIC_KEYS[metric]], scores["best_epoch"])
 
 
 def read_project(
@@ -111,7 +130,7 @@ def read_project(
             run_dir = run_folder(project, name, seed)
             record = read_record(run_dir, metric)
             if record is None:
-                unfinished.append((name, seed, _epochs(run_dir)))
+                unfinished.append(_standing(run_dir, name, seed, metric))
             else:
                 runs.append(record[0])
     finished = [n for n in names if any(r.variant == n for r in runs)]
