@@ -197,7 +197,7 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
         assert markdown_summary(state.summary) in (study / md).read_text()
         assert state.progress() in (study / md).read_text()
     runs = state.summary.runs + state.summary.left_out
-    assert len(runs) == 24 and "**The converged study: all 24 runs.**" in README
+    assert len(runs) == 24 and f"**The 300-epoch study: all 24 runs, {len(state.summary.runs)} converged.**" in README
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
     # what the text says of them: how many converged, the most that can, and that no run stopped early
     text = " ".join(README.split())
