@@ -30,7 +30,8 @@ TAKEOFF = 0.5
 
 
 def tail_gain(curve: Sequence[float]) -> tuple[float, int]:
-    """How much the best of the last ceil(TAIL · n) epochs beats the best before them, and that window's length.
+    """How much the best of the last ceil(TAIL · n) epochs beats the best before them, and that window's length
+    (the number `classify` compares with `tol`; a curve needs 2 epochs or more, `classify` asks for MIN_EPOCHS).
 
     Examples:
         >>> gain, tail = tail_gain([0.5] * 9 + [0.501])
