@@ -3,7 +3,7 @@ GPU (jobs=8 on 4 GPUs: 2 each), and the progress line's counts and estimate."""
 
 import pytest
 
-from yolo_dsconv.compare.progress import Progress
+from yolo_dsconv.compare.progress import LOG_EVERY, Progress
 from yolo_dsconv.compare.runs import RunResult
 from yolo_dsconv.compare.scheduler import Slots, split_devices
 
@@ -56,3 +56,75 @@ def test_a_continued_comparison_estimates_from_the_times_its_finished_runs_recor
     # median 2400 s per run, 2 running and 4 queued, 2 at a time: 2400 * 6 / 2 = 7200 s
     assert p.line().startswith("compare: 4/10 done, 2 running, 4 queued, 0m00s elapsed, ~2h00m left;")
     assert "~?" in Progress(total=2, jobs=1, key="map50_95").line()  # nothing recorded, nothing trained yet
+
+
+def _log(folder, epochs: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.csv").write_text("epoch,x\n" + "".join(f"{e},0\n" for e in range(1, epochs + 1)))
+
+
+def test_the_line_shows_the_epoch_each_running_run_has_reached_and_counts_what_it_has_left(tmp_path, monkeypatch):
+    monkeypatch.setattr("time.monotonic", lambda: 0.0)
+    p = Progress(total=6, jobs=2, key="map50_95", epochs=500)
+    for seed in range(2):
+        p.add(RunResult("stock", seed, "trained", 500, 400, 0.9, 0.5, 100.0, ""))
+    p.running = 2
+    _log(tmp_path / "a", 100)
+    p.begin(tmp_path / "a")
+    p.begin(tmp_path / "b")  # started, nothing logged yet
+    # 2 queued, one run 4/5 to go, one all to go: 3.8 runs of 100 s, 2 at a time: 190 s
+    assert p.line().startswith("compare: 2/6 done, 2 running (epochs 100, 0 of 500), 2 queued, 0m00s elapsed, ~3m10s")
+    p.end(tmp_path / "a")
+    p.add(RunResult("stock", 2, "trained", 500, 400, 0.9, 0.5, 100.0, ""))
+    p.running = 1
+    assert "3/6 done, 1 running (epoch 0 of 500), 2 queued" in p.line()
+    p.end(tmp_path / "b")
+    p.add(RunResult("stock", 3, "trained", 500, 400, 0.9, 0.5, 100.0, ""))
+    p.running = 0
+    assert "4/6 done, 0 running, 2 queued" in p.line()
+
+
+def test_a_log_file_gets_a_line_every_LOG_EVERY_seconds_and_a_terminal_all_the_time(monkeypatch, capsys):
+    now = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    p = Progress(total=2, jobs=2, key="map50_95", tty=False)
+    assert p.due()  # nothing shown yet
+    p.show()
+    now[0] += LOG_EVERY - 1
+    assert not p.due()
+    now[0] += 1
+    assert p.due()
+    assert capsys.readouterr().out.count("\n") == 1
+    assert Progress(total=2, jobs=2, key="map50_95", tty=True).due()
+
+
+def test_parallel_runs_report_their_epochs_while_they_train(tmp_path, monkeypatch, capsys):
+    import dataclasses
+    import threading
+
+    from yolo_dsconv.compare import progress, scheduler, worker
+    from yolo_dsconv.compare.variants import Variant
+
+    seen = threading.Event()
+    show = Progress.show
+
+    def watched(self):
+        show(self)
+        if "2 running (epochs 3, 3 of 7)" in self.line():
+            seen.set()
+
+    def attempt(spec):  # each run logs 3 epochs, then trains on until the line has shown both
+        _log(tmp_path / spec["variant"] / f"seed{spec['seed']}", 3)
+        assert seen.wait(30)
+        r = RunResult(spec["variant"], spec["seed"], "trained", 7, 7, 0.9, 0.5, 1.0, "")
+        return {"result": dataclasses.asdict(r)}
+
+    monkeypatch.setattr(Progress, "show", watched)
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # a line at each 5 s wait, not every 10 min
+    monkeypatch.setattr(worker, "attempt", attempt)
+    plan = [(Variant("stock", "a.yaml", "1"), 0), (Variant("dsconv", "b.yaml", "2"), 0)]
+    out = scheduler._run_local(plan, tmp_path, "d.yaml", {"epochs": 7}, "map50-95", 2, 1, Slots([]), "map50_95")
+    assert [(r.variant, r.seed) for r in out] == [("stock", 0), ("dsconv", 0)]
+    lines = capsys.readouterr().out.splitlines()
+    assert any("2 running (epochs 3, 3 of 7)" in line for line in lines)
+    assert lines[-1].startswith("compare: 2/2 done, 0 running, 0 queued")  # runs that ended are no longer listed

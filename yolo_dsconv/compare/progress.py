@@ -5,45 +5,88 @@ from __future__ import annotations
 import math
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .runs import RunResult
+from .runs import RunResult, epoch_rows
 
-__all__ = ("Progress",)
+__all__ = ("LOG_EVERY", "Progress")
+
+LOG_EVERY = 600.0  # seconds between lines in a log file while no run starts or ends (a terminal's line ticks)
 
 
 @dataclass
 class Progress:
-    """The one line a parallel comparison shows: done / running / queued, elapsed, time left, running means."""
+    """The one line a parallel comparison shows: done / running / queued (with the epoch each run in a known folder
+    has reached), elapsed, time left, running means."""
 
     total: int
     jobs: int
     key: str
     running: int = 0
+    epochs: int = 0  # the epochs each run trains (0: not known)
     done: list[RunResult] = field(default_factory=list)
     started: float = field(default_factory=lambda: time.monotonic())  # looked up at each call, as sys.stdout is
     tty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    shown: float = field(default=-math.inf, init=False)  # when the line was last shown
+    _active: dict[Path, None] = field(default_factory=dict, init=False)  # the folders of the runs training now
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def add(self, result: RunResult) -> None:
         """Count a run that ended (trained in this call, or reused)."""
         self.done.append(result)
 
+    def begin(self, run_dir: Path) -> None:
+        """A run starts training in `run_dir` (its results.csv says how far it has got)."""
+        with self._lock:
+            self._active[run_dir] = None
+
+    def end(self, run_dir: Path) -> None:
+        with self._lock:
+            self._active.pop(run_dir, None)
+
+    def _reached(self) -> list[int]:
+        """The epochs in the results.csv of each run training now (0 before its first)."""
+        with self._lock:
+            folders = list(self._active)
+        reached = []
+        for folder in folders:
+            try:
+                reached.append(len(epoch_rows(folder / "results.csv")))
+            except (OSError, ValueError):  # not written yet, or caught mid-write
+                reached.append(0)
+        return reached
+
     def line(self) -> str:
         elapsed = time.monotonic() - self.started
         queued = self.total - len(self.done) - self.running
         left = queued + self.running
+        reached = self._reached()
+        # a running run is counted by the share of its epochs still to train, when its epochs are known
+        ahead = [max(0.0, 1 - e / self.epochs) for e in reached] if self.epochs else []
+        work = queued + self.running - len(ahead) + sum(ahead)
         per_run = _run_seconds(self.done)
         # runs take the time the finished ones took, `jobs` at a time (fewer when fewer are left)
-        eta = "?" if per_run is None else _clock(per_run * left / max(min(self.jobs, left), 1))
+        eta = "?" if per_run is None else _clock(per_run * work / max(min(self.jobs, left), 1))
         means: dict[str, list[float]] = {}
         for r in self.done:
             means.setdefault(r.variant, []).append(getattr(r, self.key))
         mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
+        at = ""
+        if reached:
+            at = f" (epoch{'s' if len(reached) > 1 else ''} {', '.join(map(str, reached))}"
+            at += f" of {self.epochs})" if self.epochs else ")"
         return (
-            f"compare: {len(self.done)}/{self.total} done, {self.running} running, {queued} queued, "
+            f"compare: {len(self.done)}/{self.total} done, {self.running} running{at}, {queued} queued, "
             f"{_clock(elapsed)} elapsed, ~{eta} left" + (f"; {mean_text}" if mean_text else "")
         )
+
+    def due(self) -> bool:
+        """Whether to show the line though no run started or ended: always on a terminal (its clock ticks), every
+        LOG_EVERY seconds in a log file."""
+        return self.tty or time.monotonic() - self.shown >= LOG_EVERY
 
     def show(self) -> None:
         if self.tty:
@@ -51,6 +94,7 @@ class Progress:
         else:
             sys.stdout.write(self.line() + "\n")
         sys.stdout.flush()
+        self.shown = time.monotonic()
 
     def finish(self) -> None:
         if self.tty:

@@ -139,7 +139,7 @@ def run_on_ray(specs: list[dict[str, Any]], gpus: bool, progress: Progress) -> l
     pending = list(refs)
     while pending:
         ready, pending = ray.wait(pending, num_returns=1, timeout=5)
-        if not ready and not progress.tty:
+        if not ready and not progress.due():
             continue
         for ref in ready:
             try:

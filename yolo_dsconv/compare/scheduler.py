@@ -3,8 +3,9 @@ Ray tasks (backend=ray).
 
 Order is the seed-major plan (every variant at seed 0, then at seed 1, ...), so a cut-short comparison has every
 variant at the first seeds. With jobs>1 or Ray each run trains in a process of its own (`worker.py`) with its output
-in its `train.log`, and the terminal shows one progress line instead: runs done / running / queued, elapsed time,
-the time left estimated from the training times the finished runs recorded, and each variant's running mean.
+in its `train.log`, and the terminal shows one progress line instead: runs done / running (with the epoch each has
+reached, for local processes) / queued, elapsed time, the time left estimated from the training times the finished
+runs recorded, and each variant's running mean.
 """
 
 from __future__ import annotations
@@ -142,13 +143,14 @@ def run_all(
 def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, key: str) -> list[RunResult]:
     from .worker import RunFailed, attempt
 
-    progress = Progress(len(plan), jobs, key)
+    progress = Progress(len(plan), jobs, key, epochs=int(train.get("epochs") or 0))
 
     def one(v: Variant, seed: int) -> RunResult:
         if _finished(v, seed, project):
             return train_run(v, seed, project, data, train, metric)
         device = slots.take()
         spec = _spec(v, seed, project, data, train, metric, device, per_run, "process")
+        progress.begin(run_folder(project, v.name, seed))
         try:
             for _ in range(RETRIES):
                 try:
@@ -157,6 +159,7 @@ def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, 
                     pass  # the next attempt resumes from last.pt, or restarts
             return RunResult.from_dict(attempt(spec)["result"])  # the last one's failure stops the comparison
         finally:
+            progress.end(run_folder(project, v.name, seed))
             slots.give(device)
 
     results: dict[int, RunResult] = {}
@@ -172,8 +175,8 @@ def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, 
             if started:
                 progress.show()
             finished, _ = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
-            if not finished and not progress.tty:
-                continue  # a log file gets a line per change; a terminal's line also ticks the clock
+            if not finished and not progress.due():
+                continue  # a log file gets a line per change and every LOG_EVERY s; a terminal's line ticks
             for f in finished:
                 i = pending.pop(f)
                 results[i] = f.result()  # a run that failed RETRIES + 1 times stops the comparison (its log is named)
