@@ -8,7 +8,12 @@ registers the plugin there (`yolo_dsconv.classic.register`).
 Set YOLO_DSCONV_HOOK=0 to switch it off. Never raises: a broken plugin must not stop any program from starting.
 """
 
+from __future__ import annotations
+
 import sys
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 _TARGET = "ultralytics.nn.tasks"
 _CLASSIC = "yolov5.models.yolo"  # yolo_dsconv.classic.TARGET
@@ -33,7 +38,7 @@ def _warn(e: Exception) -> None:
     warnings.warn_explicit(message, RuntimeWarning, "yolo-dsconv", 0)
 
 
-def _register_classic(module) -> None:
+def _register_classic(module: ModuleType) -> None:
     _register()
     try:
         from yolo_dsconv.classic import register
@@ -43,7 +48,7 @@ def _register_classic(module) -> None:
         _warn(e)
 
 
-def _registrar(name: str):
+def _registrar(name: str) -> Callable[[ModuleType], None] | None:
     return {_TARGET: lambda module: _register(), _CLASSIC: _register_classic}.get(name)
 
 
@@ -51,10 +56,12 @@ class _TasksFinder:
     """Meta-path finder that wraps the loader of `ultralytics.nn.tasks` (and of `yolov5.models.yolo`) to register
     the plugin after it executes; it removes itself once both were seen."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.pending = {_TARGET, _CLASSIC}
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if fullname not in self.pending:
             return None
         for finder in sys.meta_path:
@@ -71,7 +78,7 @@ class _TasksFinder:
         if exec_module is None:
             return spec
 
-        def exec_and_register(module):
+        def exec_and_register(module: ModuleType) -> None:
             exec_module(module)
             self.pending.discard(fullname)
             if not self.pending:

@@ -52,6 +52,7 @@ import functools
 import inspect
 import textwrap
 import threading
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
@@ -213,7 +214,7 @@ def _parse_model_patch(original: Callable, check_rows: Callable[[dict], None], p
     recompiled.__wrapped__ = original
 
     @functools.wraps(original)
-    def parse_model(d, *args, **kwargs):
+    def parse_model(d: dict, *args: Any, **kwargs: Any) -> Any:
         check_rows(d)
         return recompiled(d, *args, **kwargs)
 
@@ -225,7 +226,7 @@ def _check_yaml_patch(original: Callable) -> Callable:
     from .paths import shipped_fallback
 
     @functools.wraps(original)
-    def check_yaml(file, *args, **kwargs):
+    def check_yaml(file: str | Path, *args: Any, **kwargs: Any) -> str:
         try:
             found, error = original(file, *args, **kwargs), None
         except FileNotFoundError as e:
@@ -242,7 +243,7 @@ def _load_patch(original: Callable) -> Callable:
     from .yaml_tools.transfer import stock_source
 
     @functools.wraps(original)
-    def load(self, weights, verbose=True):
+    def load(self: torch.nn.Module, weights: Any, verbose: bool = True) -> Any:
         mapped = stock_source(self, weights)
         if mapped is None:
             return original(self, weights, verbose)
@@ -316,7 +317,7 @@ def _fuse_patch(original: Callable, fold_first: bool = False) -> Callable:
     from .modules.fuse import fuse_conv_bn, merge_branches
 
     @functools.wraps(original)
-    def fuse(self, *args, **kwargs):
+    def fuse(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
         if fold_first:
             fuse_conv_bn(self)  # the plugin's modules hold Ultralytics Convs, which the classic fuse does not know
         result = original(self, *args, **kwargs)
@@ -330,7 +331,7 @@ def _classic_check_file_patch(original: Callable) -> Callable:
     from .paths import classic_fallback
 
     @functools.wraps(original)
-    def check_file(file, *args, **kwargs):
+    def check_file(file: str | Path, *args: Any, **kwargs: Any) -> str:
         try:
             return original(file, *args, **kwargs)
         except AssertionError:  # the classic lookup asserts that it found the file

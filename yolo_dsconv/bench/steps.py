@@ -73,7 +73,9 @@ def prepare(m: torch.nn.Module, device: torch.device, dtype: torch.dtype, channe
     return m.to(memory_format=torch.channels_last) if channels_last else m
 
 
-def make_input(shape, device, dtype, channels_last: bool, requires_grad: bool = False) -> torch.Tensor:
+def make_input(
+    shape: tuple[int, ...], device: torch.device, dtype: torch.dtype, channels_last: bool, requires_grad: bool = False
+) -> torch.Tensor:
     x = torch.randn(*shape, device=device, dtype=dtype)
     x = x.contiguous(memory_format=torch.channels_last) if channels_last else x
     return x.requires_grad_(requires_grad)
@@ -85,7 +87,7 @@ def forward(m: torch.nn.Module, x: torch.Tensor, autocast: Autocast) -> None:
         m(x)
 
 
-def _total(out) -> torch.Tensor:
+def _total(out: torch.Tensor | dict | list | tuple) -> torch.Tensor:
     """The fp32 sum of every tensor in a model's output (tensor, list, tuple or dict, nested): a loss stand-in."""
     if isinstance(out, torch.Tensor):
         return out.float().sum()

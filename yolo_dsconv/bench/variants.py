@@ -59,7 +59,7 @@ class Pointwise(nn.Module):
         x: (N, c1, H, W) -> list of the pointwise outputs (cv1.pw, each branch's PW, cv2.pw).
     """
 
-    def __init__(self, m: ExpandConv):
+    def __init__(self, m: ExpandConv) -> None:
         super().__init__()
         self.cv1, self.pws, self.cv2 = m.cv1.pw, nn.ModuleList(b[-1] for b in m.m), m.cv2.pw
         self.n = len(m.m)

@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..table import format_table
+
+if TYPE_CHECKING:
+    from ..analysis.erf import ERFResult
 from .args import CLIError, check_imgsz, check_positive_ints, defaults_of, parse_kv
 
 MODEL_ONLY = ("layer", "compare", "data", "seed")  # keys of the one-model ERF that a project's study sets itself
 
 
-def _halves(r) -> list[str]:
+def _halves(r: ERFResult) -> list[str]:
     if not r.halves:
         return ["-", "-"]
     return [f"{r.halves[0][k]} / {r.halves[1][k]}" for k in (0, 1)]

@@ -286,8 +286,9 @@ def compare(
             ray.shutdown()
 
 
-def _train_and_report(base, project, config, planned, data, seeds, max_seeds, metric, level, margin, tol,
-                      parallel, verbose, train) -> Comparison:  # fmt: skip
+def _train_and_report(base: str, project: Path, config: dict, planned: list[Variant], data: str | None, seeds: int,
+                      max_seeds: int, metric: str, level: float, margin: float, tol: float | None, parallel: dict,
+                      verbose: bool, train: dict) -> Comparison:  # fmt: skip
     """compare() once every check has passed: write the project, train every run, summarise, write the outputs."""
     from ultralytics.utils import LOGGER
 

@@ -17,6 +17,7 @@ import os
 import socket
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .progress import Progress
@@ -32,7 +33,7 @@ class RayError(ValueError):
     """Ray missing, no cluster at the address, or a project folder a worker cannot see; the message says which."""
 
 
-def _ray():
+def _ray() -> ModuleType:
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # keep 127.0.0.1 as given (Ray rewrites it)
     try:
         import ray

@@ -57,7 +57,7 @@ def split_devices(device: Any) -> list[str]:
 class Slots:
     """Hands each starting run the GPU with the fewest runs on it (or the CPU), and takes it back when it ends."""
 
-    def __init__(self, gpus: list[str]):
+    def __init__(self, gpus: list[str]) -> None:
         self.load = dict.fromkeys(gpus, 0)
         self.lock = threading.Lock()
 
@@ -140,7 +140,8 @@ def run_all(
     return _run_local(plan, project, data, train, metric, jobs, per_run, Slots(gpus), key)
 
 
-def _run_local(plan, project, data, train, metric, jobs, per_run, slots: Slots, key: str) -> list[RunResult]:
+def _run_local(plan: Sequence[tuple[Variant, int]], project: Path, data: str, train: dict, metric: str, jobs: int,
+               per_run: int, slots: Slots, key: str) -> list[RunResult]:  # fmt: skip
     from .worker import RunFailed, attempt
 
     progress = Progress(len(plan), jobs, key, epochs=int(train.get("epochs") or 0))

@@ -115,10 +115,10 @@ def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float)
     """Percentile bootstrap intervals (each sample resampled on its own) of the mean difference and of P(X > Y)."""
     from scipy.stats import bootstrap
 
-    def mean_difference(b, a, axis=-1):
+    def mean_difference(b: np.ndarray, a: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.mean(b, axis=axis) - np.mean(a, axis=axis)
 
-    def improvement(b, a, axis=-1):
+    def improvement(b: np.ndarray, a: np.ndarray, axis: int = -1) -> np.ndarray:
         x, y = np.expand_dims(b, -1), np.expand_dims(a, -2)
         return np.mean((x > y) + 0.5 * (x == y), axis=(-2, -1))
 
@@ -138,7 +138,9 @@ def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float)
     return tuple(out)
 
 
-def _welch(a: Spread, b: Spread, reference, other, level: float) -> tuple[float, float, float, float]:
+def _welch(
+    a: Spread, b: Spread, reference: Sequence[float], other: Sequence[float], level: float
+) -> tuple[float, float, float, float]:
     """(low, high, df, p) of Welch's test of mean(other) - mean(reference); exact when both spreads are zero."""
     from scipy.stats import ttest_ind
 
@@ -150,7 +152,7 @@ def _welch(a: Spread, b: Spread, reference, other, level: float) -> tuple[float,
     return float(ci.low), float(ci.high), float(res.df), float(res.pvalue)
 
 
-def _tost(a: Spread, b: Spread, reference, other, margin: float) -> float:
+def _tost(a: Spread, b: Spread, reference: Sequence[float], other: Sequence[float], margin: float) -> float:
     """The TOST p-value for |mean(other) - mean(reference)| < margin (unequal variances)."""
     from statsmodels.stats.weightstats import ttost_ind
 

@@ -16,6 +16,8 @@ import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from torch import nn
+
 from ..modules import ExpandConv
 from ..paths import scaled_name, unscaled_name
 from ..yaml_tools.graft import GraftError, graft_text, resolve_model_yaml
@@ -79,7 +81,7 @@ def control_hidden(c1: int, c2: int, target: int) -> tuple[int, int]:
     return best, params(best)
 
 
-def _expandconv_layer(data: dict, index: int, scale: str):
+def _expandconv_layer(data: dict, index: int, scale: str) -> nn.Module:
     """The ExpandConv layer of a grafted model dict as Ultralytics' parser builds it at `scale`."""
     from copy import deepcopy
 

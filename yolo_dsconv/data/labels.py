@@ -14,6 +14,7 @@ by the image side and written with 6 decimals.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ KEYPOINTS = ("centre", "top", "bottom", "left", "right")
 FLIP_IDX = (0, 1, 2, 4, 3)  # a horizontal flip swaps left and right
 
 
-def _fmt(values) -> str:
+def _fmt(values: Iterable[float]) -> str:
     return " ".join(f"{v:.6f}" for v in values)
 
 

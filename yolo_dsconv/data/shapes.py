@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -69,7 +70,7 @@ def _colour(rng: np.random.Generator, avoid: np.ndarray | None = None) -> np.nda
             return c
 
 
-def _clutter(rng: np.random.Generator, img: np.ndarray, bg: np.ndarray, classes, n: int) -> None:
+def _clutter(rng: np.random.Generator, img: np.ndarray, bg: np.ndarray, classes: Sequence[str], n: int) -> None:
     """Draw n unlabelled distractors: line segments and 1-3 px outlines of the classes' shapes."""
     imgsz = img.shape[0]
     for _ in range(n):
@@ -89,7 +90,8 @@ def _clutter(rng: np.random.Generator, img: np.ndarray, bg: np.ndarray, classes,
             cv2.polylines(img, [pts], True, colour, thickness, cv2.LINE_8)
 
 
-def _image(rng, imgsz, classes, max_objects, min_frac, max_frac, task="detect", clutter=0):
+def _image(rng: np.random.Generator, imgsz: int, classes: Sequence[str], max_objects: int, min_frac: float,
+           max_frac: float, task: str = "detect", clutter: int = 0) -> tuple[np.ndarray, list[str]]:  # fmt: skip
     bg = _colour(rng)
     img = np.empty((imgsz, imgsz, 3), np.uint8)
     img[:] = bg

@@ -32,7 +32,7 @@ class DepthwiseConv(DWConv):
         x: (N, c1, H, W) -> (N, c1, ⌈H/s⌉, ⌈W/s⌉).
     """
 
-    def __init__(self, c1: int, k: int = 3, s: int = 1, d: int = 1, act: bool | nn.Module = True):
+    def __init__(self, c1: int, k: int = 3, s: int = 1, d: int = 1, act: bool | nn.Module = True) -> None:
         check_positive_int("c1", c1, type(self).__name__)
         super().__init__(c1, c1, k, s, d, act)
         self.conv = TapPrunedConv2d(c1, c1, k, s, autopad(k, None, d), dilation=d, groups=c1, bias=False)
@@ -53,7 +53,7 @@ class DSConv(nn.Module):
         x: (N, c1, H, W) -> (N, c2, ⌈H/s⌉, ⌈W/s⌉).
     """
 
-    def __init__(self, c1: int, c2: int, k: int = 1, s: int = 1, d: int = 1, act: bool | nn.Module = True):
+    def __init__(self, c1: int, c2: int, k: int = 1, s: int = 1, d: int = 1, act: bool | nn.Module = True) -> None:
         super().__init__()
         owner = type(self).__name__
         check_positive_int("c1", c1, owner)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -42,7 +44,15 @@ class ExpandConv(nn.Module):
         x: (N, c1, H, W) -> (N, c2, H, W) for every H, W ≥ 1.
     """
 
-    def __init__(self, c1: int, c2: int, k=(5, 7, 9), d=None, e: float = 0.5, dense: bool = True):
+    def __init__(
+        self,
+        c1: int,
+        c2: int,
+        k: int | Sequence[int] = (5, 7, 9),
+        d: int | Sequence[int] | None = None,
+        e: float = 0.5,
+        dense: bool = True,
+    ) -> None:
         super().__init__()
         owner = type(self).__name__
         check_positive_int("c1", c1, owner)

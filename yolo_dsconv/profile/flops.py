@@ -37,7 +37,7 @@ def count_flops(model: nn.Module, imgsz: int | tuple[int, int] = 640, channels: 
     h, w = (imgsz, imgsz) if isinstance(imgsz, int) else imgsz
     total = 0
 
-    def hook(module, inputs, output):
+    def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         nonlocal total
         if isinstance(module, nn.Conv2d):
             total += _conv_flops(module, inputs[0], output)

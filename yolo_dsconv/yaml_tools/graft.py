@@ -111,7 +111,7 @@ def is_classic(data: dict) -> bool:
     return isinstance(data, dict) and "anchors" in data and "scales" not in data
 
 
-def _module_name(row) -> str:
+def _module_name(row: list) -> str:
     return str(row[2])
 
 
@@ -228,7 +228,7 @@ def graft_text(
     return GraftResult(new_text, new_data, p, a, changes)
 
 
-def _remap_from(j, i: int, a: int, p: int, names: list[str], module: str, changes: list[str]) -> int:
+def _remap_from(j: object, i: int, a: int, p: int, names: list[str], module: str, changes: list[str]) -> int:
     """New `from` index of row i (old numbering) for its reference j, after inserting layer p behind anchor a.
 
     An absolute or relative reference to the anchor lands on the new layer; every other layer keeps its target,
@@ -251,7 +251,7 @@ def _remap_from(j, i: int, a: int, p: int, names: list[str], module: str, change
     return nj
 
 
-def _flow(value) -> str:
+def _flow(value: object) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
     return text[: -len("...")].strip() if text.endswith("\n...") else text  # a lone scalar gets a document end
 

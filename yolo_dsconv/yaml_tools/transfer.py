@@ -35,7 +35,7 @@ def renumbered_copy(source: torch.nn.Module, inserted: list[int]) -> torch.nn.Mo
     return copied
 
 
-def _inserted(model) -> list[int]:
+def _inserted(model: torch.nn.Module) -> list[int]:
     return list((getattr(model, "yaml", None) or {}).get(INSERTED_KEY) or [])
 
 
