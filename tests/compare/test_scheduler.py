@@ -82,6 +82,11 @@ def test_the_line_shows_the_epoch_each_running_run_has_reached_and_counts_what_i
     p.add(RunResult("stock", 3, "trained", 500, 400, 0.9, 0.5, 100.0, ""))
     p.running = 0
     assert "4/6 done, 0 running, 2 queued" in p.line()
+    p = Progress(total=4, jobs=4, key="map50_95", running=4, epochs=500)
+    for i, e in enumerate((12, 9, 14, 11)):  # more runs than a terminal line lists: their range
+        _log(tmp_path / f"r{i}", e)
+        p.begin(tmp_path / f"r{i}")
+    assert p.line().startswith("compare: 0/4 done, 4 running (epochs 9–14 of 500), 0 queued")
 
 
 def test_a_log_file_gets_a_line_every_LOG_EVERY_seconds_and_a_terminal_all_the_time(monkeypatch, capsys):

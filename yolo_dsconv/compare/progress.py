@@ -12,8 +12,9 @@ from pathlib import Path
 
 from .runs import RunResult, epoch_rows
 
-__all__ = ("LOG_EVERY", "Progress")
+__all__ = ("LISTED", "LOG_EVERY", "Progress")
 
+LISTED = 3  # running runs whose epochs are listed one by one; beyond, their range
 LOG_EVERY = 600.0  # seconds between lines in a log file while no run starts or ends (a terminal's line ticks)
 
 
@@ -75,9 +76,9 @@ class Progress:
             means.setdefault(r.variant, []).append(getattr(r, self.key))
         mean_text = ", ".join(f"{v} {sum(x) / len(x):.3f} (n={len(x)})" for v, x in means.items())
         at = ""
-        if reached:
-            at = f" (epoch{'s' if len(reached) > 1 else ''} {', '.join(map(str, reached))}"
-            at += f" of {self.epochs})" if self.epochs else ")"
+        if reached:  # each run's epoch, or their range when more would make the line too long for a terminal
+            each = ", ".join(map(str, reached)) if len(reached) <= LISTED else f"{min(reached)}–{max(reached)}"
+            at = f" (epoch{'s' if len(reached) > 1 else ''} {each}" + (f" of {self.epochs})" if self.epochs else ")")
         return (
             f"compare: {len(self.done)}/{self.total} done, {self.running} running{at}, {queued} queued, "
             f"{_clock(elapsed)} elapsed, ~{eta} left" + (f"; {mean_text}" if mean_text else "")
