@@ -96,7 +96,12 @@ def test_outputs_hold_runs_and_summary(completed):
     flat = " ".join(out.split())
     assert "4 of 4 runs are too short (< 10 epochs) to tell whether they converged" in flat
     assert {r["convergence"] for r in _rows(project)} == {"too short"} and dsconv["convergence"] == {"too short": 2}
-    assert (project / "compare.md").read_text().count("| dsconv |") == 2
+    summary, runs = (project / "compare.md").read_text().split("## Runs")
+    assert summary.count("| dsconv |") == 2  # one row per metric
+    assert [line.split(" | ")[1:3] for line in runs.splitlines() if line.startswith("| dsconv |")] == [
+        ["0", "2"],
+        ["1", "2"],
+    ]
 
 
 def test_a_second_identical_call_trains_nothing(completed):
