@@ -70,19 +70,25 @@ def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finis
     logged = "".join(f"{e},0\n" for e in (1, 2, 3, 3, 4, 5))  # epoch 3 logged twice: killed, resumed before it
     (project / "dsconv" / "seed3" / "results.csv").write_text("epoch,x\n" + logged)
     (project / "control" / "seed4").mkdir()  # just started: no results.csv yet
+    (project / "control" / "seed3" / RUN_FILE).unlink()  # its results.csv caught mid-write: an epoch not a number
+    (project / "control" / "seed3" / "results.csv").write_text("epoch,x\n1,0\nna,0\n")
+    (project / "control" / "seed5").mkdir()  # caught while Ultralytics writes its 3rd row: 2 epochs so far
+    (project / "control" / "seed5" / "results.csv").write_text("epoch,x\n1,0\n2,0\n3")
     (project / "stock" / "seed3" / RUN_FILE).unlink()  # in training with its metrics logged: its best so far is shown
     curve = "".join(f"{e},{0.1 * e:.2f},{0.05 * e + (e == 3) * 0.1:.2f}\n" for e in (1, 2, 3, 4))
     (project / "stock" / "seed3" / "results.csv").write_text("epoch,metrics/mAP50(B),metrics/mAP50-95(B)\n" + curve)
     state = read_project(project)
-    assert [(r.variant, r.n) for r in state.summary.rows] == [("stock", 3), ("dsconv", 3), ("control", 4)]
+    assert [(r.variant, r.n) for r in state.summary.rows] == [("stock", 3), ("dsconv", 3), ("control", 3)]
     assert state.unfinished == [  # by mAP50-95, whose best is at epoch 3; mAP50's would be 0.40 at 4
         Unfinished("stock", 3, 4, 0.25, 3),
         Unfinished("dsconv", 3, 5),
+        Unfinished("control", 3, 0),
         Unfinished("control", 4, 0),
+        Unfinished("control", 5, 2),
     ]
     assert state.progress() == (
-        "finished runs so far: 10 (stock 3, dsconv 3, control 4); not finished: stock/seed3 (4 epochs, best 0.2500 "
-        "at 3), dsconv/seed3 (5 epochs), control/seed4 (0 epochs)"
+        "finished runs so far: 9 (stock 3, dsconv 3, control 3); not finished: stock/seed3 (4 epochs, best 0.2500 "
+        "at 3), dsconv/seed3 (5 epochs), control/seed3 (0 epochs), control/seed4 (0 epochs), control/seed5 (2 epochs)"
     )
 
 

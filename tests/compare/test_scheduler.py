@@ -87,6 +87,10 @@ def test_the_line_shows_the_epoch_each_running_run_has_reached_and_counts_what_i
         _log(tmp_path / f"r{i}", e)
         p.begin(tmp_path / f"r{i}")
     assert p.line().startswith("compare: 0/4 done, 4 running (epochs 9–14 of 500), 0 queued")
+    (tmp_path / "r1" / "results.csv").write_text("epoch,x\n1,0\n2")  # caught mid-write: its last row not counted
+    assert p.line().startswith("compare: 0/4 done, 4 running (epochs 1–14 of 500), 0 queued")
+    (tmp_path / "r1" / "results.csv").write_text("epoch,x\nna,0\n")  # unreadable: counts as none yet
+    assert p.line().startswith("compare: 0/4 done, 4 running (epochs 0–14 of 500), 0 queued")
 
 
 def test_a_log_file_gets_a_line_every_LOG_EVERY_seconds_and_a_terminal_all_the_time(monkeypatch, capsys):

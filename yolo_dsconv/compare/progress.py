@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .runs import RunResult, epoch_rows
+from .runs import RunResult, logged_epochs
 
 __all__ = ("LISTED", "LOG_EVERY", "Progress")
 
@@ -52,13 +52,7 @@ class Progress:
         """The epochs in the results.csv of each run training now (0 before its first)."""
         with self._lock:
             folders = list(self._active)
-        reached = []
-        for folder in folders:
-            try:
-                reached.append(len(epoch_rows(folder / "results.csv")))
-            except (OSError, ValueError):  # not written yet, or caught mid-write
-                reached.append(0)
-        return reached
+        return [logged_epochs(folder / "results.csv") for folder in folders]
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.started

@@ -84,12 +84,15 @@ def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
 
 def _standing(run_dir: Path, name: str, seed: int, metric: str) -> Unfinished:
     """Where an unfinished run stands by its results.csv, an epoch logged twice by a resume counted once."""
+    results_csv = run_dir / "results.csv"
     try:
-        scores = read_scores(run_dir / "results.csv", metric)
-    except ValueError:  # no epoch yet, or a log without the metric's column: its length is all there is to say
-        return Unfinished(name, seed, len(epoch_rows(run_dir / "results.csv")))
-    except OSError:
+        rows = epoch_rows(results_csv)
+    except (OSError, ValueError):  # not written yet, or caught mid-write
         return Unfinished(name, seed, 0)
+    try:
+        scores = read_scores(results_csv, metric, rows)
+    except ValueError:  # no epoch yet, or a log without the metric's column: its length is all there is to say
+        return Unfinished(name, seed, len(rows))
     return Unfinished(name, seed, scores["epochs"], scores[METRIC_KEYS[metric]], scores["best_epoch"])
 
 

@@ -27,6 +27,7 @@ __all__ = (
     "Placement",
     "RunResult",
     "epoch_rows",
+    "logged_epochs",
     "read_record",
     "read_scores",
     "run_folder",
@@ -107,18 +108,29 @@ def epoch_rows(results_csv: Path) -> list[dict[str, str]]:
 
     An epoch may be there twice: Ultralytics logs an epoch before it saves last.pt, so a run killed in between is
     resumed from the epoch before and trains that epoch again. The later row is the one the run went on from, so it
-    is the one kept.
+    is the one kept. A row shorter than the header is one caught while Ultralytics writes it, and is left out.
     """
     with open(results_csv, newline="") as f:
-        logged = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(f)]
+        logged = [
+            {k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(f) if None not in row.values()
+        ]
     by_epoch = {int(float(row["epoch"])): row for row in logged if row.get("epoch")}  # a later row replaces one
     return [by_epoch[e] for e in sorted(by_epoch)]
 
 
-def read_scores(results_csv: Path, metric: str) -> dict[str, Any]:
+def logged_epochs(results_csv: Path) -> int:
+    """How many epochs a run has logged in `results.csv` (`epoch_rows`): 0 before its first, or while the file is
+    caught mid-write."""
+    try:
+        return len(epoch_rows(results_csv))
+    except (OSError, ValueError):
+        return 0
+
+
+def read_scores(results_csv: Path, metric: str, rows: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """Best epoch by `metric` (map50 or map50-95) from an Ultralytics results.csv (`epoch_rows`), with both scores
-    there and the per-epoch curve of `metric`."""
-    rows = epoch_rows(results_csv)
+    there and the per-epoch curve of `metric`. `rows`: that file's rows, where the caller has read them already."""
+    rows = epoch_rows(results_csv) if rows is None else rows
     if not rows:
         raise ValueError(f"compare: {results_csv} has no epochs")
     header = list(rows[0])
