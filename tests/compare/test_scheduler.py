@@ -93,6 +93,25 @@ def test_the_line_shows_the_epoch_each_running_run_has_reached_and_counts_what_i
     assert p.line().startswith("compare: 0/4 done, 4 running (epochs 0–14 of 500), 0 queued")
 
 
+def test_before_any_run_finishes_the_time_left_comes_from_the_running_runs_pace(tmp_path, monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    p = Progress(total=4, jobs=2, key="map50_95", running=2, epochs=100)
+    _log(tmp_path / "fresh", 0)
+    _log(tmp_path / "resumed", 40)  # resumed from epoch 40: only the epochs it trains in this call are timed
+    p.begin(tmp_path / "fresh")
+    p.begin(tmp_path / "resumed")
+    assert "~? left" in p.line()  # no epoch trained yet
+    now[0] = 600.0
+    _log(tmp_path / "fresh", 10)  # 60 s an epoch
+    _log(tmp_path / "resumed", 60)  # 30 s an epoch
+    # a run of 100 epochs at the median pace, 45 s: 4500 s; 2 queued + 0.9 + 0.4 of a run, 2 at a time: 7425 s
+    assert p.line().startswith("compare: 0/4 done, 2 running (epochs 10, 60 of 100), 2 queued, 10m00s elapsed, ~2h03m")
+    p.add(RunResult("stock", 0, "trained", 100, 90, 0.9, 0.5, 1000.0, ""))
+    # once a run has finished its time wins over the pace: 1 queued + 0.9 + 0.4 runs of 1000 s, 2 at a time
+    assert "1/4 done, 2 running (epochs 10, 60 of 100), 1 queued, 10m00s elapsed, ~19m10s left" in p.line()
+
+
 def test_a_log_file_gets_a_line_every_LOG_EVERY_seconds_and_a_terminal_all_the_time(monkeypatch, capsys):
     now = [1000.0]
     monkeypatch.setattr("time.monotonic", lambda: now[0])

@@ -32,7 +32,8 @@ class Progress:
     started: float = field(default_factory=lambda: time.monotonic())  # looked up at each call, as sys.stdout is
     tty: bool = field(default_factory=lambda: sys.stdout.isatty())
     shown: float = field(default=-math.inf, init=False)  # when the line was last shown
-    _active: dict[Path, None] = field(default_factory=dict, init=False)  # the folders of the runs training now
+    # the folders of the runs training now: when each began, and the epochs it had logged then (a resumed run's)
+    _active: dict[Path, tuple[float, int]] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def add(self, result: RunResult) -> None:
@@ -41,28 +42,39 @@ class Progress:
 
     def begin(self, run_dir: Path) -> None:
         """A run starts training in `run_dir` (its results.csv says how far it has got)."""
+        logged = logged_epochs(run_dir / "results.csv")
         with self._lock:
-            self._active[run_dir] = None
+            self._active[run_dir] = (time.monotonic(), logged)
 
     def end(self, run_dir: Path) -> None:
         with self._lock:
             self._active.pop(run_dir, None)
 
-    def _reached(self) -> list[int]:
-        """The epochs in the results.csv of each run training now (0 before its first)."""
+    def _reached(self, now: float) -> list[tuple[int, float | None]]:
+        """For each run training now, the epochs in its results.csv (0 before its first) and the seconds per epoch
+        it has taken since it began, by `now` (None before its first epoch of this call)."""
         with self._lock:
-            folders = list(self._active)
-        return [logged_epochs(folder / "results.csv") for folder in folders]
+            active = list(self._active.items())
+        reached = []
+        for folder, (since, first) in active:
+            epochs = logged_epochs(folder / "results.csv")
+            reached.append((epochs, (now - since) / (epochs - first) if epochs > first else None))
+        return reached
 
     def line(self) -> str:
-        elapsed = time.monotonic() - self.started
+        now = time.monotonic()
+        elapsed = now - self.started
         queued = self.total - len(self.done) - self.running
         left = queued + self.running
-        reached = self._reached()
+        running = self._reached(now)
+        reached = [e for e, _ in running]
         # a running run is counted by the share of its epochs still to train, when its epochs are known
         ahead = [max(0.0, 1 - e / self.epochs) for e in reached] if self.epochs else []
         work = queued + self.running - len(ahead) + sum(ahead)
         per_run = _run_seconds(self.done)
+        paces = [pace for _, pace in running if pace is not None]
+        if per_run is None and paces and self.epochs:  # no run finished yet: the running runs' pace so far
+            per_run = statistics.median(paces) * self.epochs
         # runs take the time the finished ones took, `jobs` at a time (fewer when fewer are left)
         eta = "?" if per_run is None else _clock(per_run * work / max(min(self.jobs, left), 1))
         means: dict[str, list[float]] = {}
