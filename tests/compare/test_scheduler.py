@@ -107,6 +107,9 @@ def test_before_any_run_finishes_the_time_left_comes_from_the_running_runs_pace(
     _log(tmp_path / "resumed", 60)  # 30 s an epoch
     # a run of 100 epochs at the median pace, 45 s: 4500 s; 2 queued + 0.9 + 0.4 of a run, 2 at a time: 7425 s
     assert p.line().startswith("compare: 0/4 done, 2 running (epochs 10, 60 of 100), 2 queued, 10m00s elapsed, ~2h03m")
+    _log(tmp_path / "resumed", 5)  # its checkpoint could not be read: moved aside, trained again from epoch 0
+    assert "(epochs 10, 5 of 100)" in p.line() and "~4h48m" in p.line()  # 60 and 120 s: 90; 3.85 runs of 9000 s
+    _log(tmp_path / "resumed", 60)
     p.add(RunResult("stock", 0, "trained", 100, 90, 0.9, 0.5, 1000.0, ""))
     # once a run has finished its time wins over the pace: 1 queued + 0.9 + 0.4 runs of 1000 s, 2 at a time
     assert "1/4 done, 2 running (epochs 10, 60 of 100), 1 queued, 10m00s elapsed, ~19m10s left" in p.line()

@@ -58,6 +58,7 @@ class Progress:
         reached = []
         for folder, (since, first) in active:
             epochs = logged_epochs(folder / "results.csv")
+            first = first if epochs >= first else 0  # fewer than at its start: the folder was moved aside, restarted
             reached.append((epochs, (now - since) / (epochs - first) if epochs > first else None))
         return reached
 
