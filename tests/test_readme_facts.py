@@ -178,7 +178,7 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
     # The README shows `yolo-dsconv report project=docs/results/hard256_cos60` (against stock and the control) as the
     # committed runs give them; copying in more runs without re-running the report fails here.
     from yolo_dsconv.compare.project import read_project
-    from yolo_dsconv.compare.report import format_summary, markdown_summary
+    from yolo_dsconv.compare.report import format_summary, markdown_summary, run_time
 
     study = RESULTS / "hard256_cos60"
     readings = (
@@ -198,6 +198,13 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
         assert state.progress() in (study / md).read_text()
     runs = state.summary.runs + state.summary.left_out
     assert len(runs) == 24 and f"**The 300-epoch study: all 24 runs, {len(state.summary.runs)} converged.**" in README
+    pattern = r"([\d.]+) h of training over 24 of the 24 runs, (\d+)–(\d+) min a run \(median (\d+)\)"
+    hours, low, high, median = re.search(pattern, run_time(state.summary)).groups()
+    assert run_time(state.summary) in (study / "report.md").read_text()
+    assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in " ".join(
+        README.split()
+    )
+    assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in " ".join(README.split())
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
     # what the text says of them: how many converged, the most that can, and that no run stopped early
     text = " ".join(README.split())

@@ -12,7 +12,7 @@ from torch.testing import assert_close
 from helpers import record_run
 from yolo_dsconv.compare import CompareError
 from yolo_dsconv.compare.project import read_project
-from yolo_dsconv.compare.report import caption, format_summary, markdown_runs
+from yolo_dsconv.compare.report import caption, format_summary, markdown_runs, run_time
 from yolo_dsconv.compare.runs import RunResult
 from yolo_dsconv.compare.stats import differences, spread
 from yolo_dsconv.compare.summary import Costs, summarize
@@ -72,6 +72,23 @@ def test_the_table_says_it_is_a_sensitivity_reading_and_names_the_runs_left_out(
          else "converged") for r in _runs()
     ]  # fmt: skip
     assert "converged runs only" not in caption(summarize(COSTS, _runs()), {})
+
+
+def test_the_run_time_line_counts_every_run_with_a_known_time_a_resumed_one_scaled_to_all_its_epochs():
+    import dataclasses
+
+    runs = [dataclasses.replace(r, train_s=60.0 * (10 + i)) for i, r in enumerate(_runs())]  # 10 ... 17 min
+    runs[3] = dataclasses.replace(runs[3], train_s=60.0 * 13 / 2, resumed_from=EPOCHS // 2)  # half of 13 min
+    runs[7] = dataclasses.replace(runs[7], train_s=float("nan"))  # reused, trained before times were recorded
+    runs[6] = dataclasses.replace(runs[6], train_s=5.0, resumed_from=EPOCHS)  # resumed at its end: not known
+    known = [10, 11, 12, 13, 14, 15]  # minutes
+    line = (
+        f"Run time: {sum(known) / 60:.1f} h of training over 6 of the 8 runs, 10–15 min a run (median 12); a resumed "
+        "run's last attempt is scaled to all its epochs."
+    )
+    for only in (False, True):  # the runs a sensitivity reading leaves out took their time too
+        assert run_time(summarize(COSTS, runs, converged_only=only)).startswith(line)
+    assert run_time(summarize(COSTS, [dataclasses.replace(r, train_s=float("nan")) for r in runs])) == ""
 
 
 def test_a_variant_without_a_converged_run_is_refused():

@@ -87,7 +87,9 @@ def test_the_printed_table_fits_120_columns_and_says_what_did_not_converge(tmp_p
     runs = json.loads((tmp_path / "p" / "compare.json").read_text())["runs"]
     assert {r["convergence"] for r in runs} == {"rising"}
     # compare.md ends with one row per run, in the table's variant order: the gain the rule read, and the state
-    rows = md.split("## Runs (0.005 tolerance on the gain)")[1].strip().splitlines()[2:]
+    runs_table, time_line = md.split("## Runs (0.005 tolerance on the gain)")[1].strip().split("\n\n")
+    rows = runs_table.splitlines()[2:]
+    assert time_line.startswith("Run time: 0.0 h of training over 12 of the 12 runs, 0–0 min a run (median 0)")
     cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
     assert [(c[0], int(c[1])) for c in cells] == [(v, s) for v in means for s in range(3)]
     by_run = {(r.variant, r.seed): r for r in result.runs}

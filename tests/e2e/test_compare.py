@@ -97,6 +97,7 @@ def test_outputs_hold_runs_and_summary(completed):
     assert "4 of 4 runs are too short (< 10 epochs) to tell whether they converged" in flat
     assert {r["convergence"] for r in _rows(project)} == {"too short"} and dsconv["convergence"] == {"too short": 2}
     summary, runs = (project / "compare.md").read_text().split("## Runs")
+    assert "h of training over 4 of the 4 runs" in runs  # the run-time line: every run trained here, timed
     assert summary.count("| dsconv |") == 2  # one row per metric
     assert [line.split(" | ")[1:3] for line in runs.splitlines() if line.startswith("| dsconv |")] == [
         ["0", "2"],

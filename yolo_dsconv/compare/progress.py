@@ -114,11 +114,7 @@ def _run_seconds(done: list[RunResult]) -> float | None:
     those reused alike), a resumed run's scaled from the epochs it trained in its last attempt to all its epochs;
     None when none recorded one. More stable than this call's elapsed time per finished run, which counts a run
     resumed near its end as a whole one."""
-    times = [
-        r.train_s * r.epochs / (r.epochs - r.resumed_from)
-        for r in done
-        if math.isfinite(r.train_s) and r.epochs > r.resumed_from
-    ]
+    times = [r.whole_train_s for r in done if math.isfinite(r.whole_train_s)]
     return statistics.median(times) if times else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import statistics
 import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -29,6 +30,7 @@ __all__ = (
     "markdown_summary",
     "notes",
     "plot",
+    "run_time",
     "write_csv",
     "write_json",
     "write_markdown",
@@ -253,11 +255,26 @@ def markdown_runs(s: Summary) -> str:
     return "\n".join(lines)
 
 
+def run_time(s: Summary) -> str:
+    """One line: the training time of the runs, in all and per run (`RunResult.whole_train_s`), the sum to divide by
+    the runs trained at a time for the wall time; empty when no run recorded one."""
+    runs = [*s.runs, *s.left_out]
+    minutes = sorted(r.whole_train_s / 60 for r in runs if math.isfinite(r.whole_train_s))
+    if not minutes:
+        return ""
+    return (
+        f"Run time: {sum(minutes) / 60:.1f} h of training over {len(minutes)} of the {len(runs)} runs, "
+        f"{minutes[0]:.0f}–{minutes[-1]:.0f} min a run (median {statistics.median(minutes):.0f}); a resumed run's last "
+        "attempt is scaled to all its epochs. Divide by the runs trained at a time (`jobs=`) for the wall time."
+    )
+
+
 def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = ()) -> None:
     """compare.md: the caption, the table of every statistic, the notes (`extra` ones first), and the runs."""
     lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), ""]
     lines += [f"- {n}" for n in (*extra, *notes(s))]
     lines += ["", f"## Runs ({s.tol:g} tolerance on the gain)", "", markdown_runs(s)]
+    lines += ["", run_time(s)] if run_time(s) else []
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -72,6 +73,13 @@ class RunResult:
     ended: str = ""
     backend: str = ""  # local (in the compare process), process (one process per run, jobs>1) or ray
     attempts: int = 0  # training attempts, the last included (> 1: it was retried or resumed after a kill)
+
+    @property
+    def whole_train_s(self) -> float:
+        """The seconds the whole run took to train: a resumed run's last attempt scaled from the epochs it trained to
+        all its epochs; NaN when not known (reused before it was recorded, or resumed at its end)."""
+        trained = self.epochs - self.resumed_from
+        return self.train_s * self.epochs / trained if trained > 0 else math.nan
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunResult:
