@@ -274,7 +274,8 @@ def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = 
     lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), ""]
     lines += [f"- {n}" for n in (*extra, *notes(s))]
     lines += ["", f"## Runs ({s.tol:g} tolerance on the gain)", "", markdown_runs(s)]
-    lines += ["", run_time(s)] if run_time(s) else []
+    timed = run_time(s)
+    lines += ["", timed] if timed else []
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
