@@ -14,6 +14,7 @@ from helpers import REPO
 from yolo_dsconv.profile import model_costs
 
 README = (REPO / "README.md").read_text()
+PROSE = " ".join(README.split())  # the README with its line breaks undone, for sentences wrapped across lines
 
 
 def number(text: str) -> float:
@@ -129,7 +130,7 @@ def test_erf_320_intervals_are_those_of_the_committed_sides():
         ("stock", "control", 0, "(−30 [−99, +39] px at 50 %)"),
     ]
     _assert_erf_intervals(json.loads((RESULTS / "erf_320.json").read_text())["rows"], 0, claims, EARLY)
-    assert "+163 px, 95 % Welch interval [+124, +202]" in " ".join(README.split())  # README's summary of it
+    assert "+163 px, 95 % Welch interval [+124, +202]" in PROSE  # README's summary of it
 
 
 def test_the_30_epoch_summary_is_the_committed_studies():
@@ -145,11 +146,10 @@ def test_the_30_epoch_summary_is_the_committed_studies():
         sds += [r.spreads["map50_95"].std for r in summary.rows]
         seeds += [r.vs["map50_95"].seeds_needed for r in summary.rows[1:]]
     states = [r.convergence for r in runs]
-    text = " ".join(README.split())
-    assert f"**0 of the {len(runs)} runs converged** ({states.count('rising')} still rising" in text
-    assert states.count("converged") == 0 and f"{states.count('no take-off')} did not take off" in text
-    assert f"standard deviations of {min(sds):.2f}–{max(sds):.2f} mAP50-95" in text
-    assert f"would take {min(seeds):,.0f}–{max(seeds):,.0f} seeds per variant" in text
+    assert f"**0 of the {len(runs)} runs converged** ({states.count('rising')} still rising" in PROSE
+    assert states.count("converged") == 0 and f"{states.count('no take-off')} did not take off" in PROSE
+    assert f"standard deviations of {min(sds):.2f}–{max(sds):.2f} mAP50-95" in PROSE
+    assert f"would take {min(seeds):,.0f}–{max(seeds):,.0f} seeds per variant" in PROSE
 
 
 def test_export_matrix_table_is_the_committed_matrix():
@@ -201,19 +201,16 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
     pattern = r"([\d.]+) h of training over 24 of the 24 runs, (\d+)–(\d+) min a run \(median (\d+)\)"
     hours, low, high, median = re.search(pattern, run_time(state.summary)).groups()
     assert run_time(state.summary) in (study / "report.md").read_text()
-    assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in " ".join(
-        README.split()
-    )
-    assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in " ".join(README.split())
+    assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in PROSE
+    assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in PROSE
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
     # what the text says of them: how many converged, the most that can, and that no run stopped early
-    text = " ".join(README.split())
     converged = len(state.summary.runs)
-    assert f"{converged} of the {len(runs)} runs converged by the rule" in text
-    assert f"So {converged} of the 24 runs converged ({converged / 24:.0%})".replace("%", " %") in text
+    assert f"{converged} of the {len(runs)} runs converged by the rule" in PROSE
+    assert f"So {converged} of the 24 runs converged ({converged / 24:.0%})".replace("%", " %") in PROSE
     best = [r.best_epoch for r in runs]
     assert {r.epochs for r in runs} == {300} and all(b > 240 for b in best)
-    assert f"in the last 20 % (epochs {min(best)}–{max(best)})" in text
+    assert f"in the last 20 % (epochs {min(best)}–{max(best)})" in PROSE
 
 
 def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
@@ -225,12 +222,11 @@ def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
     state = read_project(study)
     runs = state.summary.runs + state.summary.left_out
     converged = sum(r.convergence == CONVERGED for r in runs)
-    text = " ".join(README.split())
-    assert f"So far {len(runs)} of its 24 runs have finished and {converged} of {len(runs)} converged" in text
+    assert f"So far {len(runs)} of its 24 runs have finished and {converged} of {len(runs)} converged" in PROSE
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
     curve = next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1))
     gain, tail = tail_gain(curve)
-    assert f"stock seed 1 among them (rising at 300 epochs, {gain:+.4f} over its last {tail} of {len(curve)})" in text
+    assert f"stock seed 1 among them (rising at 300 epochs, {gain:+.4f} over its last {tail} of {len(curve)})" in PROSE
 
 
 def test_the_headline_is_the_converged_studys_compare_json():
@@ -248,7 +244,6 @@ def test_the_headline_is_the_converged_studys_compare_json():
         summary = summary_from_json(doc, reference=reference, converged_only=only)
         assert markdown_summary(summary) in (study / md).read_text()
         assert format_summary(summary).split("\n\n")[0] in README  # the same table as report project= gives
-    text = " ".join(README.split())
 
     def claim(summary, row):
         d = summary.rows[row].vs["map50_95"]
@@ -258,17 +253,17 @@ def test_the_headline_is_the_converged_studys_compare_json():
     d, delta, interval = claim(full, 1)
     assert (
         d.verdict == "equivalent"
-        and f"*equivalent* to stock within ±0.01 mAP50-95 ({delta}, 95 % interval {interval})" in text
+        and f"*equivalent* to stock within ±0.01 mAP50-95 ({delta}, 95 % interval {interval})" in PROSE
     )
     d, delta, interval = claim(summary_from_json(doc, reference="control"), 2)
-    assert d.verdict == "equivalent" and f"to the same-cost control ({delta} {interval})" in text
+    assert d.verdict == "equivalent" and f"to the same-cost control ({delta} {interval})" in PROSE
     d, delta, interval = claim(summary_from_json(doc, converged_only=True), 1)
     assert (
         d.verdict == "undecided"
-        and f"on the converged runs alone dsconv vs stock is {delta} {interval}, undecided" in text
+        and f"on the converged runs alone dsconv vs stock is {delta} {interval}, undecided" in PROSE
     )
     converged = sum(r.convergence == "converged" for r in full.runs)
-    assert f"{converged} of 24 runs converged ({converged / 24:.0%}".replace("%", " %") in text
+    assert f"{converged} of 24 runs converged ({converged / 24:.0%}".replace("%", " %") in PROSE
 
 
 def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
@@ -285,18 +280,17 @@ def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
     for row in doc["rows"]:  # the same runs, seed by seed, with their convergence
         finished = sorted((r.seed, r.convergence) for r in runs if r.variant == row["variant"])
         assert [(s[0], s[4]) for s in row["per_seed"]] == finished
-    text = " ".join(README.split())
     claims = [
         ("stock", "dsconv", 0, "50 % side +122 px, 95 % Welch interval [+90, +154]"),
         ("stock", "dsconv", 1, "(90 % side +102 [+79, +124])"),
         ("control", "dsconv", 0, "same-cost control's, +150 [+124, +175]"),
         ("stock", "control", 0, "not larger than stock (−28 [−62, +7])"),
     ]
-    _assert_erf_intervals(doc["rows"], 1, claims, text)
+    _assert_erf_intervals(doc["rows"], 1, claims, PROSE)
     rows = {(r["variant"], r["weights"]): r for r in doc["rows"]}
     gap = max(r["largest_halves_gap"] for r in doc["rows"] if r["weights"] == "trained")
     init = [rows[(v, "init")]["side50"][0] for v in ("stock", "dsconv", "control")]
-    assert f"differ by {gap} px at most" in text and f"within {math.ceil(max(init) - min(init))} px" in text
+    assert f"differ by {gap} px at most" in PROSE and f"within {math.ceil(max(init) - min(init))} px" in PROSE
 
 
 def test_op_profile_table_is_the_committed_profile():

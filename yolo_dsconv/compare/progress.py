@@ -110,10 +110,9 @@ class Progress:
 
 
 def _run_seconds(done: list[RunResult]) -> float | None:
-    """The median training time of a whole run as the finished runs recorded it (those trained in this call and
-    those reused alike), a resumed run's scaled from the epochs it trained in its last attempt to all its epochs;
-    None when none recorded one. More stable than this call's elapsed time per finished run, which counts a run
-    resumed near its end as a whole one."""
+    """The median `RunResult.whole_train_s` of the finished runs, trained in this call or reused; None when none
+    recorded one. More stable than this call's elapsed time per finished run, which counts a run resumed near its end
+    as a whole one."""
     times = [r.whole_train_s for r in done if math.isfinite(r.whole_train_s)]
     return statistics.median(times) if times else None
 
