@@ -84,13 +84,15 @@ def test_a_comparison_on_a_dataset_yaml_measures_on_its_val_split(tmp_path):
     assert images.shape == (3, 3, 64, 64) and not (tmp_path / "p").exists()  # nothing generated
 
 
-def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights_changed(project):
+def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights_changed(project, monkeypatch):
     first = erf_study(project, samples=SAMPLES)[1]
     best = project / "dsconv" / "seed1" / "weights" / "best.pt"
     stat = best.stat()
     os.utime(best, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # as if trained again
     lines = []
-    again = erf_study(project, samples=SAMPLES, progress=lines.append)[1]
+    monkeypatch.chdir(project.parent)
+    meta, again = erf_study(project.name, samples=SAMPLES, progress=lines.append)
+    assert meta["project"] == project.name  # recorded as given (erf.md names it), not as this machine's path
     assert lines == [
         "erf: stock/seed0: kept", "erf: stock/seed1: kept", "erf: dsconv/seed0: kept", "erf: dsconv/seed1: computed",
     ]  # fmt: skip

@@ -193,7 +193,7 @@ def erf_study(
         progress: called with one line per run.
 
     Returns:
-        (what was measured: project, images, imgsz, data seed; a VariantERF per variant and kind, in the
+        (what was measured: project as given, images, imgsz, data seed; a VariantERF per variant and kind, in the
         comparison's order, trained before init).
 
     Raises:
@@ -205,7 +205,7 @@ def erf_study(
         raise CompareError(
             f"compare: samples={samples!r} is invalid, expected an integer ≥ 2 (two halves of the images)"
         )
-    project = Path(project).resolve()
+    given, project = str(project), Path(project).resolve()
     state = read_project(project)
     config = state.config
     imgsz = imgsz or 2 * config["train"]["imgsz"]
@@ -240,7 +240,7 @@ def erf_study(
                 group.results.append(erfs[k])
                 group.convergence.append(r.convergence)
         found += groups.values()
-    meta = {"project": str(project), "images": len(images), "imgsz": imgsz, "data_seed": DATA_SEED}
+    meta = {"project": given, "images": len(images), "imgsz": imgsz, "data_seed": DATA_SEED}
     return meta, found
 
 
