@@ -217,6 +217,7 @@ def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
     # README "Evidence" says how far the study under way has got; copying in more runs without updating it fails here
     from yolo_dsconv.compare.convergence import CONVERGED, tail_gain
     from yolo_dsconv.compare.project import read_project
+    from yolo_dsconv.compare.report import run_time
 
     study = RESULTS / "hard256_cos500"
     state = read_project(study)
@@ -224,6 +225,8 @@ def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
     converged = sum(r.convergence == CONVERGED for r in runs)
     assert f"So far {len(runs)} of its 24 runs have finished and {converged} of {len(runs)} converged" in PROSE
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
+    median = int(re.search(r"\(median (\d+)\)", run_time(state.summary)).group(1))
+    assert f"about {median * 24 / 2 / 60:.0f} h by the median run so far ({median} min)" in PROSE
     curve = next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1))
     gain, tail = tail_gain(curve)
     assert f"stock seed 1 among them (rising at 300 epochs, {gain:+.4f} over its last {tail} of {len(curve)})" in PROSE
