@@ -199,8 +199,9 @@ def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
     runs = state.summary.runs + state.summary.left_out
     assert len(runs) == 24 and f"**The 300-epoch study: all 24 runs, {len(state.summary.runs)} converged.**" in README
     pattern = r"([\d.]+) h of training over 24 of the 24 runs, (\d+)–(\d+) min a run \(median (\d+)\)"
-    hours, low, high, median = re.search(pattern, run_time(state.summary)).groups()
-    assert run_time(state.summary) in (study / "report.md").read_text()
+    line = run_time(state.summary)
+    hours, low, high, median = re.search(pattern, line).groups()
+    assert line in (study / "report.md").read_text()
     assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in PROSE
     assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in PROSE
     assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
