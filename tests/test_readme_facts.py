@@ -174,127 +174,197 @@ def test_export_matrix_table_is_the_committed_matrix():
     assert sizes == {320, 640}
 
 
-def test_the_study_tables_are_the_committed_runs_of_the_converged_study():
-    # The README shows `yolo-dsconv report project=docs/results/hard256_cos60` (against stock and the control) as the
-    # committed runs give them; copying in more runs without re-running the report fails here.
+COS60 = RESULTS / "hard256_cos60"
+COS60_README = (COS60 / "README.md").read_text()
+COS60_PROSE = " ".join(COS60_README.split())
+COS500 = RESULTS / "hard256_cos500"
+
+
+def _claim(d) -> tuple[str, str]:
+    """A difference as the prose quotes it: (Δ, [low, high]) with typographic minus signs."""
+    return f"{d.delta:+.3f}".replace("-", "−"), f"[{d.low:+.3f}, {d.high:+.3f}]".replace("-", "−")
+
+
+def test_the_300_epoch_studys_tables_are_its_committed_runs():
+    # docs/results/hard256_cos60/README.md shows `yolo-dsconv report project=docs/results/hard256_cos60` (against
+    # stock, the control, and on the converged runs alone) as the committed runs give them.
     from yolo_dsconv.compare.project import read_project
     from yolo_dsconv.compare.report import format_summary, markdown_summary, run_time
 
-    study = RESULTS / "hard256_cos60"
     readings = (
         (None, False, "report.md"),
         ("control", False, "report_vs_control.md"),
         (None, True, "report_converged.md"),
     )
     for reference, only, md in readings:
-        state = read_project(study, reference=reference, converged_only=only)
+        state = read_project(COS60, reference=reference, converged_only=only)
         table = format_summary(state.summary).split("\n\n")[0]
         command = "$ yolo-dsconv report project=docs/results/hard256_cos60" + (
             f" reference={reference}" if reference else ""
         )
         command += " converged_only=True" if only else ""
-        assert f"{command}\n{table}\n" in README
-        assert markdown_summary(state.summary) in (study / md).read_text()
-        assert state.progress() in (study / md).read_text()
+        assert f"{command}\n{table}\n" in COS60_README
+        assert markdown_summary(state.summary) in (COS60 / md).read_text()
+        assert state.progress() in (COS60 / md).read_text()
     runs = state.summary.runs + state.summary.left_out
-    assert len(runs) == 24 and f"**The 300-epoch study: all 24 runs, {len(state.summary.runs)} converged.**" in README
+    assert len(runs) == 24 and f"**All 24 runs, {len(state.summary.runs)} converged.**" in COS60_README
     pattern = r"([\d.]+) h of training over 24 of the 24 runs, (\d+)–(\d+) min a run \(median (\d+)\)"
     line = run_time(state.summary)
     hours, low, high, median = re.search(pattern, line).groups()
-    assert line in (study / "report.md").read_text()
-    assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in PROSE
-    assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in PROSE
-    assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
-    # what the text says of them: how many converged, the most that can, and that no run stopped early
+    assert line in (COS60 / "report.md").read_text()
+    assert f"{low}–{high} min of training per run (median {median}), {hours} h of run time in all" in COS60_PROSE
+    assert f"about {float(hours) / 2:.1f} h of wall time at 2 runs at a time" in COS60_PROSE
     converged = len(state.summary.runs)
-    assert f"{converged} of the {len(runs)} runs converged by the rule" in PROSE
-    assert f"So {converged} of the 24 runs converged ({converged / 24:.0%})".replace("%", " %") in PROSE
+    assert f"{converged} of the {len(runs)} runs converged by the rule" in COS60_PROSE
+    assert f"So {converged} of the 24 runs converged ({converged / 24:.0%})".replace("%", " %") in COS60_PROSE
     best = [r.best_epoch for r in runs]
     assert {r.epochs for r in runs} == {300} and all(b > 240 for b in best)
-    assert f"in the last 20 % (epochs {min(best)}–{max(best)})" in PROSE
+    assert f"in the last 20 % (epochs {min(best)}–{max(best)})" in COS60_PROSE
+    assert "(compare.png)" in COS60_README and (COS60 / "compare.png").is_file()
 
 
-def test_the_progress_of_the_500_epoch_study_is_its_committed_runs():
-    # README "Evidence" says how far the study under way has got; copying in more runs without updating it fails here
-    from yolo_dsconv.compare.convergence import CONVERGED, tail_gain
-    from yolo_dsconv.compare.project import read_project
-    from yolo_dsconv.compare.report import run_time
-
-    study = RESULTS / "hard256_cos500"
-    state = read_project(study)
-    runs = state.summary.runs + state.summary.left_out
-    converged = sum(r.convergence == CONVERGED for r in runs)
-    assert f"So far {len(runs)} of its 24 runs have finished and {converged} of {len(runs)} converged" in PROSE
-    assert f"finished runs so far: {len(runs)} " in (study / "report.md").read_text()
-    median = int(re.search(r"\(median (\d+)\)", run_time(state.summary)).group(1))
-    assert f"about {median * 24 / 2 / 60:.0f} h by the median run so far ({median} min)" in PROSE
-    curve = next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1))
-    gain, tail = tail_gain(curve)
-    assert f"stock seed 1 among them (rising at 300 epochs, {gain:+.4f} over its last {tail} of {len(curve)})" in PROSE
-
-
-def test_the_headline_is_the_converged_studys_compare_json():
-    # README "Evidence" leads with the verdicts of docs/results/hard256_cos60/compare.json, as `compare` wrote it
+def test_the_300_epoch_studys_verdicts_are_its_compare_json_in_its_record_and_the_readme():
     import json
 
     from yolo_dsconv.compare.report import format_summary, markdown_summary
     from yolo_dsconv.compare.summary import summary_from_json
 
-    study = RESULTS / "hard256_cos60"
-    doc = json.loads((study / "compare.json").read_text())
+    doc = json.loads((COS60 / "compare.json").read_text())
     assert len(doc["runs"]) == 24 and doc["config"]["train"]["imgsz"] == 256
     for reference, only, md in ((None, False, "compare.md"), ("control", False, "compare_vs_control.md"),
                                 (None, True, "compare_converged.md")):  # fmt: skip
         summary = summary_from_json(doc, reference=reference, converged_only=only)
-        assert markdown_summary(summary) in (study / md).read_text()
-        assert format_summary(summary).split("\n\n")[0] in README  # the same table as report project= gives
-
-    def claim(summary, row):
-        d = summary.rows[row].vs["map50_95"]
-        return d, f"{d.delta:+.3f}".replace("-", "−"), f"[{d.low:+.3f}, {d.high:+.3f}]".replace("-", "−")
+        assert markdown_summary(summary) in (COS60 / md).read_text()
+        assert format_summary(summary).split("\n\n")[0] in COS60_README  # the same table as report project= gives
+        assert format_summary(summary).split("\n\n")[0] not in README  # the README leads with the 500-epoch study
 
     full = summary_from_json(doc)
-    d, delta, interval = claim(full, 1)
-    assert (
-        d.verdict == "equivalent"
-        and f"*equivalent* to stock within ±0.01 mAP50-95 ({delta}, 95 % interval {interval})" in PROSE
-    )
-    d, delta, interval = claim(summary_from_json(doc, reference="control"), 2)
-    assert d.verdict == "equivalent" and f"to the same-cost control ({delta} {interval})" in PROSE
-    d, delta, interval = claim(summary_from_json(doc, converged_only=True), 1)
-    assert (
-        d.verdict == "undecided"
-        and f"on the converged runs alone dsconv vs stock is {delta} {interval}, undecided" in PROSE
-    )
+    stock = full.rows[1].vs["map50_95"]
+    control = summary_from_json(doc, reference="control").rows[2].vs["map50_95"]
+    alone = summary_from_json(doc, converged_only=True).rows[1].vs["map50_95"]
+    assert (stock.verdict, control.verdict, alone.verdict) == ("equivalent", "equivalent", "undecided")
+    (d1, i1), (d2, i2), (d3, i3) = _claim(stock), _claim(control), _claim(alone)
+    assert f"*equivalent* to stock within ±0.01 mAP50-95 ({d1}, 95 % interval {i1})" in COS60_PROSE
+    assert f"to the same-cost control ({d2} {i2})" in COS60_PROSE
+    assert f"on the converged runs alone dsconv vs stock is {d3} {i3}, undecided" in COS60_PROSE
     converged = sum(r.convergence == "converged" for r in full.runs)
-    assert f"{converged} of 24 runs converged ({converged / 24:.0%}".replace("%", " %") in PROSE
+    assert f"{converged} of 24 runs converged ({converged / 24:.0%}".replace("%", " %") in COS60_PROSE
+    # the README's paragraph on it
+    share = f"{converged / 24:.0%}".replace("%", " %")
+    assert f"{converged} of its 24 runs converged ({share}, below the 90 % bar)" in PROSE
+    assert f"it read dsconv as *equivalent* to stock ({d1} {i1}) and to the control ({d2} {i2})" in PROSE
+    assert f"and {d3} {i3}, undecided, on its converged runs alone" in PROSE
+    assert f"(8 seeds per variant, {converged} of 24 runs converged, below the 90 % bar)" in PROSE
+    assert f"read dsconv as *equivalent* to stock ({d1} {i1})." in PROSE
 
 
-def test_the_converged_studys_erf_is_the_committed_one_of_its_finished_runs():
-    # README "Evidence": `yolo-dsconv erf project=` on the runs the interim tables summarise, and what it shows
+def test_the_500_epoch_study_in_the_readme_is_its_committed_runs():
+    # README "Evidence" leads with `report project=docs/results/hard256_cos500` as its committed runs give it: the
+    # tables, the headline's figures, how far it has got; copying in more runs without updating the README fails here.
+    from yolo_dsconv.compare.convergence import CONVERGED, tail_gain
+    from yolo_dsconv.compare.project import read_project
+    from yolo_dsconv.compare.report import format_summary, markdown_summary, run_time
+
+    for reference, md in ((None, "report.md"), ("control", "report_vs_control.md")):
+        state = read_project(COS500, reference=reference)
+        command = "$ yolo-dsconv report project=docs/results/hard256_cos500" + (
+            f" reference={reference}" if reference else ""
+        )
+        assert f"{command}\n{format_summary(state.summary).split(chr(10) * 2)[0]}\n" in README
+        assert markdown_summary(state.summary) in (COS500 / md).read_text()
+        assert state.progress() in (COS500 / md).read_text()
+    vs_stock, vs_control = read_project(COS500).summary, state.summary
+    runs = vs_stock.runs + vs_stock.left_out
+    n, converged = len(runs), sum(r.convergence == CONVERGED for r in runs)
+    seeds = {v: sum(r.variant == v for r in runs) for v in ("stock", "dsconv", "control")}
+    assert f"the 500-epoch study, {n} of its 24 runs" in PROSE.lower()
+    assert f"so far {n} of its 24 runs have finished and {converged} of {n} converged" in PROSE
+    per_variant = ", ".join(f"{v} {k}" for v, k in seeds.items())
+    assert f"With {n} runs finished (seeds: {per_variant}), 500 epochs at 256 px and {converged} of {n} converged" in (
+        PROSE
+    )
+    # the headline's figures, and its claim: no reading puts dsconv ahead
+    d = vs_stock.rows[1].vs["map50_95"]
+    delta, interval = _claim(d)
+    assert vs_stock.rows[1].variant == "dsconv" and d.verdict in {"undecided", "equivalent", "worse"}
+    p_improve = f"P(dsconv > stock) {d.p_improve:.2f}"
+    assert f"dsconv against stock is {delta} mAP50-95 (95 % interval {interval}, {p_improve}), *{d.verdict}*" in PROSE
+    d = vs_control.rows[2].vs["map50_95"]
+    delta, interval = _claim(d)
+    assert vs_control.rows[2].variant == "dsconv" and d.verdict in {"undecided", "equivalent", "worse"}
+    assert f"against the same-cost control {delta} {interval}, *{d.verdict}*" in PROSE
+    # its pace
+    low, high, median = map(int, re.search(r"(\d+)–(\d+) min a run \(median (\d+)\)", run_time(vs_stock)).groups())
+    assert run_time(vs_stock) in (COS500 / "report.md").read_text()
+    assert f"at {low}–{high} min of training per run (median {median})" in PROSE
+    assert f"about {median * 24 / 2 / 60:.0f} h by the median run so far ({median} min)" in PROSE
+    # best epochs and early stops
+    best = [r.best_epoch for r in runs]
+    early = sorted(r.epochs for r in runs if r.epochs < 500)
+    assert f"found its best epoch between epochs {min(best)} and {max(best)}" in PROSE
+    stops = " and ".join([", ".join(map(str, early[:-1])), str(early[-1])] if len(early) > 1 else map(str, early))
+    assert f"{len(early)} of the {n} stopped early (`patience=100` fired at epochs {stops})" in PROSE
+    assert all(r.epochs - r.best_epoch == 100 for r in runs if r.epochs < 500)  # stopped by patience, nothing else
+    curve = next(r.curve for r in runs if (r.variant, r.seed) == ("stock", 1))
+    gain, tail = tail_gain(curve)
+    said = f"Stock seed 1, rising at 300 epochs in the earlier study, converged here ({gain:+.4f} over its last {tail}"
+    assert f"{said} of {len(curve)})" in PROSE
+    assert "(docs/results/hard256_cos500/report.png)" in README and (COS500 / "report.png").is_file()
+
+
+def _erf_claims(vs_stock: str, vs_stock_90: str, vs_control: str, control_vs_stock: str) -> list[tuple]:
+    """What a study's ERF paragraph says, as (reference, variant, side, quoted): dsconv against stock at the 50 % and
+    the 90 % side, against the control, and the control against stock."""
+    return [
+        ("stock", "dsconv", 0, f"50 % side {vs_stock}"),
+        ("stock", "dsconv", 1, f"(90 % side {vs_stock_90})"),
+        ("control", "dsconv", 0, f"same-cost control's, {vs_control}"),
+        ("stock", "control", 0, f"not larger than stock ({control_vs_stock})"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("study", "record", "claims"),
+    [
+        (COS60, COS60_PROSE,
+         _erf_claims("+122 px, 95 % Welch interval [+90, +154]", "+102 [+79, +124]", "+150 [+124, +175]",
+                     "−28 [−62, +7]")),
+        (COS500, PROSE,
+         _erf_claims("+77 px, 95 % Welch interval [+18, +136]", "+75 [+26, +124]", "+82 [+3, +161]",
+                     "−5 [−86, +76]")),
+    ],
+    ids=["300_epochs", "500_epochs"],
+)  # fmt: skip
+def test_a_studys_erf_is_the_committed_one_of_its_finished_runs(study, record, claims):
+    # `yolo-dsconv erf project=` on the runs the study's tables summarise, and what the text says it shows
     import json
 
     from yolo_dsconv.compare.project import read_project
 
-    study = RESULTS / "hard256_cos60"
     lines = [line for line in (study / "erf.md").read_text().splitlines() if line.startswith("|")]
-    assert len(lines) == 2 + 6 and "\n".join(lines) in README
+    text = README if record is PROSE else COS60_README
+    assert len(lines) == 2 + 6 and "\n".join(lines) in text
     doc = json.loads((study / "erf.json").read_text())
     runs = read_project(study).summary.runs
     for row in doc["rows"]:  # the same runs, seed by seed, with their convergence
         finished = sorted((r.seed, r.convergence) for r in runs if r.variant == row["variant"])
         assert [(s[0], s[4]) for s in row["per_seed"]] == finished
-    claims = [
-        ("stock", "dsconv", 0, "50 % side +122 px, 95 % Welch interval [+90, +154]"),
-        ("stock", "dsconv", 1, "(90 % side +102 [+79, +124])"),
-        ("control", "dsconv", 0, "same-cost control's, +150 [+124, +175]"),
-        ("stock", "control", 0, "not larger than stock (−28 [−62, +7])"),
-    ]
-    _assert_erf_intervals(doc["rows"], 1, claims, PROSE)
+    _assert_erf_intervals(doc["rows"], 1, claims, record)
     rows = {(r["variant"], r["weights"]): r for r in doc["rows"]}
     gap = max(r["largest_halves_gap"] for r in doc["rows"] if r["weights"] == "trained")
     init = [rows[(v, "init")]["side50"][0] for v in ("stock", "dsconv", "control")]
-    assert f"differ by {gap} px at most" in PROSE and f"within {math.ceil(max(init) - min(init))} px" in PROSE
+    assert f"differ by {gap} px at most" in record
+    assert f"within {math.ceil(max(init) - min(init))} px" in record
+
+
+def test_the_readme_quotes_the_300_epoch_erf_beside_the_500_epoch_one():
+    import json
+
+    claims = [
+        ("stock", "dsconv", 0, "+122 [+90, +154] against stock"),
+        ("control", "dsconv", 0, "+150 [+124, +175] against the control"),
+    ]
+    _assert_erf_intervals(json.loads((COS60 / "erf.json").read_text())["rows"], 1, claims, PROSE)
 
 
 def test_op_profile_table_is_the_committed_profile():

@@ -159,3 +159,24 @@ def test_report_refuses_bad_input(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["report", *argv]) == 2
     assert message in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
+def test_the_figure_shows_every_interval_whole():
+    # The difference panel spans each Welch interval, here one that leaves the ±margin band (stock vs the control,
+    # +0.003 [-0.007, +0.012]), and has no legend: one in its lower left once hid the end of such an interval.
+    import matplotlib.pyplot as plt
+
+    from yolo_dsconv.compare.report import figure
+    from yolo_dsconv.compare.summary import summary_from_json
+
+    doc = json.loads((REPO / "docs" / "results" / "hard256_cos60" / "compare.json").read_text())
+    s = summary_from_json(doc, reference="control")
+    fig = figure(s, doc["config"])
+    _, mid, _ = fig.axes
+    low, high = mid.get_ylim()
+    intervals = [(r.vs[s.key].low, r.vs[s.key].high) for r in s.rows[1:]]
+    assert max(h for _, h in intervals) > s.margin  # the case in point
+    assert all(low < lo and hi < high for lo, hi in intervals)
+    assert mid.get_legend() is None and f"±{s.margin:g} equivalence" in mid.get_title()
+    assert fig.axes[2].get_legend() is not None  # the curves keep theirs
+    plt.close(fig)

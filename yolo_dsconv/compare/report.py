@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..table import format_table
 from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT, tail_gain
@@ -22,9 +22,13 @@ from .runs import LABELS, RunResult
 from .stats import BOOTSTRAP_METHOD, EQUIVALENT, NO_INTERVAL, POWER, UNDECIDED, Difference, Spread
 from .summary import Summary, VariantSummary
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = (
     "CSV_COLUMNS",
     "caption",
+    "figure",
     "format_summary",
     "markdown_runs",
     "markdown_summary",
@@ -281,9 +285,19 @@ def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = 
 
 
 def plot(path: Path, s: Summary, config: dict) -> None:
+    """Write `figure(s, config)` to `path` (PNG, 110 dpi)."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(s, config)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def figure(s: Summary, config: dict) -> Figure:
     """Left: the metric per seed (hollow: did not converge) with the mean and its t-interval; middle: each variant's
-    difference from the reference with its Welch and bootstrap intervals, the ±margin band and the verdict; right:
-    the mean validation curve with a ±1 std band. The caption names base, data, imgsz, epochs, seeds and margin."""
+    difference from the reference with its Welch and bootstrap intervals, the ±margin band and the verdict (no
+    legend there: it would hide the end of an interval); right: the mean validation curve with a ±1 std band. The
+    caption names base, data, imgsz, epochs, seeds and margin. Returns the matplotlib Figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -325,18 +339,16 @@ def plot(path: Path, s: Summary, config: dict) -> None:
     left.set_xticks(range(len(names)), names)
     left.set_ylabel(f"best-epoch {label}")
     left.set_title(f"each seed (hollow: not converged); mean, {_pct(s.level)} t-interval", fontsize=9)
-    mid.axhspan(-s.margin, s.margin, color="grey", alpha=0.2, label=f"±{s.margin:g} (equivalence)")
+    mid.axhspan(-s.margin, s.margin, color="grey", alpha=0.2)
     mid.axhline(0, color="black", lw=0.8)
     mid.set_xticks(range(len(names)), names)
     mid.set_xlim(0.5, len(names) - 0.2)
     mid.set_ylabel(f"Δ {label} vs {names[0]}")
-    mid.set_title("difference: Welch (solid), bootstrap (dotted)", fontsize=9)
-    mid.legend(fontsize=8, loc="lower left")
+    mid.set_title(f"difference: Welch (solid), bootstrap (dotted); grey: ±{s.margin:g} equivalence", fontsize=9)
     right.set_xlabel("epoch")
     right.set_ylabel(f"validation {label}")
     right.set_title("mean over seeds, band ±1 std", fontsize=9)
     right.legend(fontsize=8)
     fig.suptitle(caption(s, config), fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
