@@ -330,8 +330,8 @@ def _erf_claims(vs_stock: str, vs_stock_90: str, vs_control: str, control_vs_sto
          _erf_claims("+122 px, 95 % Welch interval [+90, +154]", "+102 [+79, +124]", "+150 [+124, +175]",
                      "−28 [−62, +7]")),
         (COS500, PROSE,
-         _erf_claims("+77 px, 95 % Welch interval [+18, +136]", "+75 [+26, +124]", "+82 [+3, +161]",
-                     "−5 [−86, +76]")),
+         _erf_claims("+83 px, 95 % Welch interval [+33, +134]", "+73 [+34, +111]", "+94 [+17, +172]",
+                     "−11 [−89, +67]")),
     ],
     ids=["300_epochs", "500_epochs"],
 )  # fmt: skip
