@@ -14,6 +14,11 @@ MODEL_YAMLS = REPO / "model_yamls"
 TINY_TRAIN = ["epochs=1", "imgsz=64", "batch=8", "workers=0", "plots=False", "val=False"]
 
 
+def unwrap(text: str) -> str:
+    """`text` with its line breaks undone, for sentences wrapped across lines (README prose, 120-column notes)."""
+    return " ".join(text.split())
+
+
 def _run(argv: list[str], what: str, *, env: dict | None, cwd: str | Path | None, timeout: int, check: bool, tail: int):
     """Run `argv` with this environment plus `env`; on `check`, a failure raises with the last `tail` characters."""
     proc = subprocess.run(

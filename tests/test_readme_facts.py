@@ -10,11 +10,11 @@ import re
 import pytest
 from ultralytics import YOLO
 
-from helpers import REPO
+from helpers import REPO, unwrap
 from yolo_dsconv.profile import model_costs
 
 README = (REPO / "README.md").read_text()
-PROSE = " ".join(README.split())  # the README with its line breaks undone, for sentences wrapped across lines
+PROSE = unwrap(README)
 
 
 def number(text: str) -> float:
@@ -176,7 +176,7 @@ def test_export_matrix_table_is_the_committed_matrix():
 
 COS60 = RESULTS / "hard256_cos60"
 COS60_README = (COS60 / "README.md").read_text()
-COS60_PROSE = " ".join(COS60_README.split())
+COS60_PROSE = unwrap(COS60_README)
 COS500 = RESULTS / "hard256_cos500"
 
 
@@ -343,7 +343,7 @@ def test_a_studys_erf_is_the_committed_one_of_its_finished_runs(study, text, cla
     from yolo_dsconv.compare.project import read_project
 
     lines = [line for line in (study / "erf.md").read_text().splitlines() if line.startswith("|")]
-    record = " ".join(text.split())
+    record = unwrap(text)
     assert len(lines) == 2 + 6 and "\n".join(lines) in text
     doc = json.loads((study / "erf.json").read_text())
     runs = read_project(study).summary.runs

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from torch.testing import assert_close
 
-from helpers import record_run
+from helpers import record_run, unwrap
 from yolo_dsconv.compare import CompareError
 from yolo_dsconv.compare.project import read_project
 from yolo_dsconv.compare.report import caption, format_summary, markdown_runs, run_time
@@ -61,7 +61,7 @@ def test_the_statistics_are_those_of_the_converged_runs_alone():
 
 def test_the_table_says_it_is_a_sensitivity_reading_and_names_the_runs_left_out():
     only = summarize(COSTS, _runs(), converged_only=True)
-    flat = " ".join(format_summary(only).split())
+    flat = unwrap(format_summary(only))
     assert "converged runs only, a sensitivity reading beside the full comparison, not instead of it: 5 of 8" in flat
     assert "left out: stock/seed2 (rising), stock/seed3 (rising), dsconv/seed3 (rising)" in flat
     assert "still improving" not in flat and "*" not in format_summary(only).splitlines()[3]  # no run left to star
@@ -131,7 +131,7 @@ def test_report_converged_only_writes_its_own_files_beside_the_study(project_wit
     out = capsys.readouterr().out
     kept = [r["map50_95"] for r in json.loads(study.read_text())["runs"] if r["variant"] == "dsconv" and r["seed"] != 1]
     assert out.splitlines()[3].split()[3:5] == ["2/2", f"{np.mean(kept):.3f}"]
-    assert "left out: dsconv/seed1 (rising)" in " ".join(out.split())
+    assert "left out: dsconv/seed1 (rising)" in unwrap(out)
     written = project_with_a_rising_run / "compare_converged.md"
     assert written.read_text().startswith("# Comparison: ") and "converged runs only" in written.read_text()
     assert written.with_suffix(".png").stat().st_size > 20_000

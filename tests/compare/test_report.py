@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import REPO, run_cmd
+from helpers import REPO, run_cmd, unwrap
 from yolo_dsconv.compare import comparison, scheduler
 from yolo_dsconv.compare.runs import RunResult
 
@@ -58,7 +58,7 @@ def test_auto_adds_seeds_until_max_seeds_when_nothing_decides(tmp_path, monkeypa
     result, calls = _run(tmp_path, monkeypatch, {"stock": 0.7, "dsconv": 0.7}, 0.1, seeds="auto", max_seeds=5)
     assert calls == [(v, s) for s in range(5) for v in ("stock", "dsconv")]  # seed-major, one seed per look
     assert result.summary.rows[1].vs["map50_95"].verdict == "undecided"
-    assert "undecided (~" in result.table and "seeds per variant for 80% power" in " ".join(result.table.split())
+    assert "undecided (~" in result.table and "seeds per variant for 80% power" in unwrap(result.table)
 
 
 def test_a_fixed_seed_count_trains_exactly_that_many(tmp_path, monkeypatch):
@@ -73,7 +73,7 @@ def test_the_printed_table_fits_120_columns_and_says_what_did_not_converge(tmp_p
     assert max(len(line) for line in lines) <= 120
     assert lines[0].split()[:4] == ["variant", "params", "GFLOPs@64", "converged"]
     assert all(" 0/3 " in line for line in lines[2:6])
-    flat = " ".join(result.table.split())  # the notes are wrapped at 120 columns
+    flat = unwrap(result.table)  # the notes are wrapped at 120 columns
     assert "12 of 12 runs were still improving at their last epoch" in flat
     # a rising curve's gain over its last 8 of 40 epochs is its last value less its 32nd; the three largest are named
     gains = sorted(((r.curve[-1] - r.curve[-9], f"{r.variant}/seed{r.seed}") for r in result.runs), reverse=True)
@@ -109,7 +109,7 @@ def test_report_reads_a_committed_study_again_with_another_margin(tmp_path):
     out = tmp_path / "r.md"
     study = REPO / "docs" / "results" / "compare_320.json"
     proc = run_cmd(["yolo-dsconv", "report", f"file={study}", "margin=0.2", f"out={out}"])
-    flat = " ".join(proc.stdout.split())
+    flat = unwrap(proc.stdout)
     # tol follows the margin (0.1 here): at that resolution 8 of 20 runs still rose; sparse/seed3 never took off
     assert "8 of 20 runs were still improving" in flat and "did not take off" in flat and "sparse/seed3" in flat
     assert "equivalent ±0.2" in proc.stdout  # stock vs dsconv: the 90 % interval lies within ±0.2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cmd
+from helpers import run_cmd, unwrap
 
 # 2 variants x 2 seeds, 2 epochs at 64 px on 16 built-in images: the smallest comparison with intervals.
 TINY = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=64", "n_train=16", "n_val=8"]
@@ -93,7 +93,7 @@ def test_outputs_hold_runs_and_summary(completed):
     assert (project / "compare.png").stat().st_size > 10_000
     assert "Δ [95% CI]" in out and "mAP50-95" in out and "reference" in out
     # 2 epochs cannot show a plateau: every run is reported as not converged, under the table and in the files
-    flat = " ".join(out.split())
+    flat = unwrap(out)
     assert "4 of 4 runs are too short (< 10 epochs) to tell whether they converged" in flat
     assert {r["convergence"] for r in _rows(project)} == {"too short"} and dsconv["convergence"] == {"too short": 2}
     summary, runs = (project / "compare.md").read_text().split("## Runs")
