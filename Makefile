@@ -38,9 +38,9 @@ classic-env: $(CLASSIC)/.ready
 $(CLASSIC)/.ready: $(STAMP) setup.cfg scripts/overlay.py
 	$(BIN)/python scripts/overlay.py $(CLASSIC) --extra classic
 
-test: $(STAMP) $(CLASSIC)/.ready  ## the test suite (slow end-to-end tests excluded), then the classic YOLOv5 tests in their environment
-	$(BIN)/python -m pytest -q --ignore=tests/classic
-	YOLO_DSCONV_CLASSIC=1 $(CLASSIC)/bin/python -m pytest -q tests/classic
+test: $(STAMP) $(CLASSIC)/.ready  ## the test suite (slow end-to-end tests excluded), then the classic YOLOv5 tests in their environment; each ends with its slowest tests
+	$(BIN)/python -m pytest -q --durations=15 --ignore=tests/classic
+	YOLO_DSCONV_CLASSIC=1 $(CLASSIC)/bin/python -m pytest -q --durations=5 tests/classic
 
 lint: $(STAMP)  ## ruff (configuration in pyproject.toml): lint and formatting, both must be clean
 	$(BIN)/ruff check .
