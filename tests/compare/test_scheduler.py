@@ -137,12 +137,13 @@ def test_parallel_runs_report_their_epochs_while_they_train(tmp_path, monkeypatc
     from yolo_dsconv.compare.variants import Variant
 
     seen = threading.Event()
-    show = Progress.show
+    line = Progress.line
 
-    def watched(self):
-        show(self)
-        if "2 running (epochs 3, 3 of 7)" in self.line():
+    def watched(self):  # the line show() prints: a second call could see epochs the printed one did not
+        text = line(self)
+        if "2 running (epochs 3, 3 of 7)" in text:
             seen.set()
+        return text
 
     def attempt(spec):  # each run logs 3 epochs, then trains on until the line has shown both
         _log(tmp_path / spec["variant"] / f"seed{spec['seed']}", 3)
@@ -150,7 +151,7 @@ def test_parallel_runs_report_their_epochs_while_they_train(tmp_path, monkeypatc
         r = RunResult(spec["variant"], spec["seed"], "trained", 7, 7, 0.9, 0.5, 1.0, "")
         return {"result": dataclasses.asdict(r)}
 
-    monkeypatch.setattr(Progress, "show", watched)
+    monkeypatch.setattr(Progress, "line", watched)
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # a line at each 5 s wait, not every 10 min
     monkeypatch.setattr(worker, "attempt", attempt)
     plan = [(Variant("stock", "a.yaml", "1"), 0), (Variant("dsconv", "b.yaml", "2"), 0)]
