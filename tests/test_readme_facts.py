@@ -331,8 +331,8 @@ def _erf_claims(vs_stock: str, vs_stock_90: str, vs_control: str, control_vs_sto
          _erf_claims("+122 px, 95 % Welch interval [+90, +154]", "+102 [+79, +124]", "+150 [+124, +175]",
                      "−28 [−62, +7]")),
         (COS500, README,
-         _erf_claims("+99 px, 95 % Welch interval [+52, +147]", "+84 [+50, +117]", "+93 [+46, +140]",
-                     "+6 [−49, +62]")),
+         _erf_claims("+96 px, 95 % Welch interval [+53, +139]", "+82 [+51, +113]", "+97 [+56, +138]",
+                     "−1 [−49, +47]")),
     ],
     ids=["300_epochs", "500_epochs"],
 )  # fmt: skip
