@@ -21,6 +21,7 @@ from helpers import run_cmd
 TINY = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=64", "n_train=16", "n_val=8"]
 RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 RAY = Path(sys.executable).parent / "ray"
+RAY_TMP = Path("/tmp/ray")  # every cluster started on the machine makes a session_<time> folder in it
 
 
 def _compare(project: Path, *args: str, env: dict | None = None) -> str:
@@ -73,12 +74,18 @@ def test_jobs_2_overlaps_runs_and_reproduces_jobs_1(reference, tmp_path):
     assert "dsconv" in out.splitlines()[-1] or "verdict" in out  # the table follows, as with jobs=1
 
 
-def test_ray_local_instance_reproduces_jobs_1(reference, tmp_path):
+def test_ray_local_instance_reproduces_jobs_1_beside_another_cluster(reference, tmp_path, ray_stop):
+    # Another cluster runs on the machine and RAY_ADDRESS names it: plain ray.init() would join it (and refuses
+    # num_cpus there); leaving address unset must still start a local instance of its own, in a new session.
+    port = _free_port()
+    _ray_head(port)
+    sessions = set(RAY_TMP.glob("session_2*"))
     project = tmp_path / "runs"
-    out = _compare(project, *TINY, "backend=ray", env=RAY_ENV)
+    out = _compare(project, *TINY, "backend=ray", env={**RAY_ENV, "RAY_ADDRESS": f"127.0.0.1:{port}"})
     _same_results(reference, project)
     assert {r["backend"] for r in _records(project).values()} == {"ray"}
     assert "compare: 4 runs as Ray tasks (1 CPU(s) each)" in out and "4/4 done" in out
+    assert set(RAY_TMP.glob("session_2*")) - sessions  # a cluster of its own, not the one at RAY_ADDRESS
 
 
 def _worker_pids(project: Path, variant: str, seed: int) -> list[int]:

@@ -1,9 +1,10 @@
 """backend=ray: every run is one Ray task that trains it in a process of its own (`worker.attempt`).
 
-- `connect(address, cpus)`: None starts a local Ray instance listening on loopback only; "auto" or host:port joins a
-  running cluster. A cluster address is tried with a plain TCP connect first (ray.init takes about 120 s to give up
-  on an address nobody listens at). A cluster with token authentication is joined with the token Ray itself finds
-  (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token).
+- `connect(address, cpus)`: None starts a local Ray instance listening on loopback only, even when another Ray
+  cluster runs on the machine or RAY_ADDRESS is set (plain `ray.init()` would join that one); "auto" or host:port
+  joins a running cluster. A cluster address is tried with a plain TCP connect first (ray.init takes about 120 s to
+  give up on an address nobody listens at). A cluster with token authentication is joined with the token Ray itself
+  finds (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token).
 - `check_visible(folder)`: a file written next to the project is read back by a task on every alive node; a node
   that cannot see it means the project is not on shared storage, and nothing is trained.
 - A task asks for 1 GPU when the comparison trains on GPUs, otherwise for its CPU threads. A task whose process
@@ -77,7 +78,7 @@ def connect(address: str | None, cpus: int) -> bool:
         return False
     common = {"log_to_driver": False, "configure_logging": False}
     if address is None:
-        ray.init(num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1", **common)
+        ray.init("local", num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1", **common)
         return True
     target = resolve_address(address)
     _check_listening(target)
