@@ -161,44 +161,56 @@ np.save(sys.argv[3], s.run(None, {s.get_inputs()[0].name: np.load(sys.argv[2])})
 """
 
 
-def test_yolov5_commands_train_val_detect_export_as_stock_does(tmp_path):
-    """`yolov5 train --cfg yolov5n-dsconv.yaml` (by name, from any folder), val from best.pt, detect, export to ONNX
-    and TorchScript, ONNX parity; stock yolov5n runs the same steps as the control."""
-    from yolo_dsconv.data import generate_shapes_dataset
-
-    data = generate_shapes_dataset(tmp_path / "data", n_train=16, n_val=8, imgsz=64)
-    x = tmp_path / "x.npy"
+def _classic_steps(cfg: str, tmp_path: Path, x: Path) -> dict:
+    """`yolov5 train --cfg <cfg>` on its own copy of the data (YOLOv5 writes label caches beside it), then val from
+    best.pt, detect, export to ONNX and TorchScript, and the ONNX output against PyTorch's: each step's outcome."""
     import numpy as np
 
+    from yolo_dsconv.data import generate_shapes_dataset
+
+    name = Path(cfg).stem
+    data = generate_shapes_dataset(tmp_path / f"data-{name}", n_train=16, n_val=8, imgsz=64)
+    best = tmp_path / "runs" / name / "weights" / "best.pt"
+    train = _yolov5(["train", "--cfg", cfg, "--weights", "", "--data", str(data), "--epochs", "2", "--img", "64",
+                     "--batch-size", "8", "--workers", "0", "--device", "cpu", "--project", str(tmp_path / "runs"),
+                     "--name", name, "--exist-ok"], tmp_path)  # fmt: skip
+    assert train.returncode == 0, f"{cfg}: yolov5 train failed:\n{train.stderr[-3000:]}"
+    layer10 = next((m.group(1) for ln in (train.stdout + train.stderr).splitlines()
+                    if (m := re.match(r"^\s*10\s+\S+\s+\d+\s+\d+\s+([\w.]+)", ln))), "")  # fmt: skip
+    val = _yolov5(["val", "--weights", str(best), "--data", str(data), "--img", "64", "--device", "cpu",
+                   "--project", str(tmp_path / "val"), "--name", name], tmp_path)  # fmt: skip
+    images = str(tmp_path / f"data-{name}/images/val")
+    detect = _yolov5(["detect", "--weights", str(best), "--source", images, "--img", "64", "--device", "cpu",
+                      "--project", str(tmp_path / "det"), "--name", name], tmp_path)  # fmt: skip
+    export = _yolov5(["export", "--weights", str(best), "--include", "[onnx,torchscript]", "--imgsz", "[64,64]",
+                      "--device", "cpu"], tmp_path)  # fmt: skip
+    ref, got = tmp_path / f"{name}-torch.npy", tmp_path / f"{name}-onnx.npy"
+    torch_out = run_python(PARITY_TORCH, args=[str(best), str(x), str(ref)], env=CLASSIC_ENV)
+    onnx_out = run_python(PARITY_ONNX, args=[str(best.with_suffix(".onnx")), str(x), str(got)])
+    a, b = np.load(ref), np.load(got)
+    boxes, scores = np.abs(a[..., :4] - b[..., :4]).max(), np.abs(a[..., 4:] - b[..., 4:]).max()
+    return {
+        "train": train.returncode, "layer 10": layer10, "val": val.returncode, "detect": detect.returncode,
+        "export": export.returncode, "onnx": best.with_suffix(".onnx").is_file(),
+        "torchscript": best.with_suffix(".torchscript").is_file(),
+        "parity": (torch_out.returncode, onnx_out.returncode, float(boxes / 64) < 1e-4, float(scores) < 1e-4),
+    }  # fmt: skip
+
+
+def test_yolov5_commands_train_val_detect_export_as_stock_does(tmp_path):
+    """`yolov5 train --cfg yolov5n-dsconv.yaml` (by name, from any folder), val from best.pt, detect, export to ONNX
+    and TorchScript, ONNX parity; stock yolov5n runs the same steps as the control, beside it (the two chains of
+    subprocesses overlap: most of their time is interpreter start-up)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    x = tmp_path / "x.npy"
     np.save(x, np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32))
-    steps = {}
-    for cfg in ("yolov5n.yaml", "yolov5n-dsconv.yaml"):
-        name = Path(cfg).stem
-        best = tmp_path / "runs" / name / "weights" / "best.pt"
-        train = _yolov5(["train", "--cfg", cfg, "--weights", "", "--data", str(data), "--epochs", "2", "--img", "64",
-                         "--batch-size", "8", "--workers", "0", "--device", "cpu", "--project", str(tmp_path / "runs"),
-                         "--name", name, "--exist-ok"], tmp_path)  # fmt: skip
-        assert train.returncode == 0, f"{cfg}: yolov5 train failed:\n{train.stderr[-3000:]}"
-        layer10 = next((m.group(1) for ln in (train.stdout + train.stderr).splitlines()
-                        if (m := re.match(r"^\s*10\s+\S+\s+\d+\s+\d+\s+([\w.]+)", ln))), "")  # fmt: skip
-        val = _yolov5(["val", "--weights", str(best), "--data", str(data), "--img", "64", "--device", "cpu",
-                       "--project", str(tmp_path / "val"), "--name", name], tmp_path)  # fmt: skip
-        images = str(tmp_path / "data/images/val")
-        detect = _yolov5(["detect", "--weights", str(best), "--source", images, "--img", "64", "--device", "cpu",
-                          "--project", str(tmp_path / "det"), "--name", name], tmp_path)  # fmt: skip
-        export = _yolov5(["export", "--weights", str(best), "--include", "[onnx,torchscript]", "--imgsz", "[64,64]",
-                          "--device", "cpu"], tmp_path)  # fmt: skip
-        ref, got = tmp_path / f"{name}-torch.npy", tmp_path / f"{name}-onnx.npy"
-        torch_out = run_python(PARITY_TORCH, args=[str(best), str(x), str(ref)], env=CLASSIC_ENV)
-        onnx_out = run_python(PARITY_ONNX, args=[str(best.with_suffix(".onnx")), str(x), str(got)])
-        a, b = np.load(ref), np.load(got)
-        boxes, scores = np.abs(a[..., :4] - b[..., :4]).max(), np.abs(a[..., 4:] - b[..., 4:]).max()
-        steps[name] = {
-            "train": train.returncode, "layer 10": layer10, "val": val.returncode, "detect": detect.returncode,
-            "export": export.returncode, "onnx": best.with_suffix(".onnx").is_file(),
-            "torchscript": best.with_suffix(".torchscript").is_file(),
-            "parity": (torch_out.returncode, onnx_out.returncode, float(boxes / 64) < 1e-4, float(scores) < 1e-4),
-        }  # fmt: skip
+    cfgs = ("yolov5n.yaml", "yolov5n-dsconv.yaml")
+    with ThreadPoolExecutor(len(cfgs)) as pool:
+        outcomes = list(pool.map(lambda cfg: _classic_steps(cfg, tmp_path, x), cfgs))
+    steps = {Path(cfg).stem: out for cfg, out in zip(cfgs, outcomes)}
     assert steps["yolov5n-dsconv"]["layer 10"] == "yolo_dsconv.modules.expand_conv.ExpandConv", steps
     assert steps["yolov5n"]["layer 10"] == "yolov5.models.common.Conv", steps  # stock: the head's first Conv
     for step in ("train", "val", "detect", "export", "onnx", "torchscript", "parity"):

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestIndPower
@@ -71,6 +72,24 @@ def test_welch_test_and_interval_are_scipys(sample):
     res = sps.ttest_ind(other, ref, equal_var=False)
     ci = res.confidence_interval(0.9)
     assert (d.low, d.high, d.df, d.p) == pytest.approx((ci.low, ci.high, res.df, res.pvalue), rel=1e-12)
+
+
+def test_welch_and_tost_closed_forms_are_scipys_and_statsmodels_over_many_samples():
+    # sizes 2-10 on each side, spreads from 0 (one side constant) to bimodal, differences across and beyond ±margin
+    rng = np.random.default_rng(7)
+    for i in range(60):
+        n, m = rng.integers(2, 11, size=2)
+        ref = rng.normal(0.85, 0.01 if i % 3 else 0.1, n)
+        other = rng.normal(0.85 + rng.uniform(-0.03, 0.03), 0.02, m)
+        if i % 10 == 0:
+            ref = np.full(n, 0.84)
+        d = difference(list(ref), list(other), 0.9, margin=0.01)
+        res = sps.ttest_ind(other, ref, equal_var=False)
+        ci = res.confidence_interval(0.9)
+        tost = ttost_ind(other, ref, -0.01, 0.01, usevar="unequal")[0]
+        got = torch.tensor([d.low, d.high, d.df, d.p, d.p_tost], dtype=torch.float64)
+        want = torch.tensor([ci.low, ci.high, res.df, res.pvalue, tost], dtype=torch.float64)
+        torch.testing.assert_close(got, want, rtol=1e-9, atol=1e-12, msg=lambda m, i=i: f"sample {i}: {m}")
 
 
 def test_bootstrap_interval_is_scipys_percentile_bootstrap_with_a_fixed_generator():
