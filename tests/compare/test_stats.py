@@ -75,7 +75,7 @@ def test_welch_test_and_interval_are_scipys(sample):
 
 
 def test_welch_and_tost_closed_forms_are_scipys_and_statsmodels_over_many_samples():
-    # sizes 2-10 on each side, spreads from 0 (one side constant) to bimodal, differences across and beyond ±margin
+    # sizes 2-10 on each side, spreads from 0 (one side constant) to 0.1, differences across and beyond ±margin
     rng = np.random.default_rng(7)
     for i in range(60):
         n, m = rng.integers(2, 11, size=2)
