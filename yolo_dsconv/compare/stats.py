@@ -140,34 +140,33 @@ def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float)
 
 
 def _welch_se_df(a: Spread, b: Spread) -> tuple[float, float]:
-    """The standard error of mean(b) - mean(a) and its Welch-Satterthwaite degrees of freedom (not both spreads 0)."""
+    """The standard error of mean(b) - mean(a) and its Welch-Satterthwaite degrees of freedom; (0, inf) when both
+    spreads are zero: every seed of both gave the same value, and the difference is exact."""
+    if a.std == 0 and b.std == 0:
+        return 0.0, math.inf
     va, vb = a.std**2 / a.n, b.std**2 / b.n
     return math.sqrt(va + vb), (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
 
 
-def _welch(a: Spread, b: Spread, level: float) -> tuple[float, float, float, float]:
-    """(low, high, df, p) of Welch's test of mean(b) - mean(a); exact when both spreads are zero. The closed form of
-    scipy's `ttest_ind(equal_var=False)` and its `confidence_interval` (the tests hold it to them), without the
-    wrapper's milliseconds per call that a simulation of thousands of comparisons would spend."""
+def _welch(delta: float, se: float, df: float, level: float) -> tuple[float, float, float]:
+    """(low, high, p) of Welch's test of a difference `delta` with standard error `se` (0: exact) on `df` degrees of
+    freedom. The closed form of scipy's `ttest_ind(equal_var=False)` and its `confidence_interval` (the tests hold it
+    to them), without the wrapper's milliseconds per call that a simulation of thousands of comparisons would spend."""
     from scipy.special import stdtr, stdtrit
 
-    delta = b.mean - a.mean
-    if a.std == 0 and b.std == 0:  # every seed of both gave the same value: the difference is exact
-        return delta, delta, math.inf, 0.0 if delta != 0 else 1.0
-    se, df = _welch_se_df(a, b)
+    if se == 0:
+        return delta, delta, 0.0 if delta != 0 else 1.0
     half = float(stdtrit(df, 1 - (1 - level) / 2)) * se
-    return delta - half, delta + half, df, float(2 * stdtr(df, -abs(delta) / se))
+    return delta - half, delta + half, float(2 * stdtr(df, -abs(delta) / se))
 
 
-def _tost(a: Spread, b: Spread, margin: float) -> float:
-    """The TOST p-value for |mean(b) - mean(a)| < margin, unequal variances: the larger of the one-sided Welch
-    p-values against -margin and +margin (statsmodels' `ttost_ind(usevar="unequal")`, in closed form)."""
+def _tost(delta: float, se: float, df: float, margin: float) -> float:
+    """The TOST p-value for |delta| < margin, unequal variances: the larger of the one-sided Welch p-values against
+    -margin and +margin (statsmodels' `ttost_ind(usevar="unequal")`, in closed form)."""
     from scipy.special import stdtr
 
-    delta = b.mean - a.mean
-    if a.std == 0 and b.std == 0:
+    if se == 0:
         return 0.0 if abs(delta) < margin else 1.0
-    se, df = _welch_se_df(a, b)
     return float(max(stdtr(df, -(delta + margin) / se), stdtr(df, (delta - margin) / se)))
 
 
@@ -244,9 +243,10 @@ def difference(
         nan = math.nan
         return Difference(delta, nan, nan, nan, level, nan, nan, nan, nan, b.median - a.median, pi, nan, nan,
                           margin, nan, nan, NO_INTERVAL)  # fmt: skip
-    low, high, df, p = _welch(a, b, level)
+    se, df = _welch_se_df(a, b)
+    low, high, p = _welch(delta, se, df, level)
     p_adj = p if p_holm is None else p_holm
-    p_tost = _tost(a, b, margin)
+    p_tost = _tost(delta, se, df, margin)
     boot = _bootstrap(reference, other, level) if describe else (math.nan,) * 4
     return Difference(
         delta,
