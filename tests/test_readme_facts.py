@@ -271,8 +271,11 @@ def test_the_500_epoch_study_in_the_readme_is_its_committed_runs():
     doc = json.loads((COS500 / "compare.json").read_text())
     assert len(doc["runs"]) == 24
     assert (doc["config"]["train"]["imgsz"], doc["config"]["train"]["epochs"]) == (256, 500)
-    for reference, final in ((None, "compare.md"), ("control", "compare_vs_control.md")):
+    for reference, md, final in ((None, "report.md", "compare.md"), ("control", "report_vs_control.md",
+                                                                      "compare_vs_control.md")):  # fmt: skip
         state = read_project(COS500, reference=reference)
+        assert markdown_summary(state.summary) in (COS500 / md).read_text()
+        assert state.progress() in (COS500 / md).read_text()
         table = format_summary(state.summary).split("\n\n")[0]
         command = "$ yolo-dsconv report project=docs/results/hard256_cos500" + (
             f" reference={reference}" if reference else ""
