@@ -48,3 +48,26 @@ def shapes_data(tmp_path_factory) -> Path:
     from yolo_dsconv.data import generate_shapes_dataset
 
     return generate_shapes_dataset(tmp_path_factory.mktemp("shapes"), n_train=16, n_val=8, imgsz=64, seed=1)
+
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"  # beside the checkout: ../shared/realdata
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """`../shared/realdata` (real photos and the classic COCO YOLOv5n). In CI its absence fails the test loudly; in
+    a plain local run it skips with its reason."""
+    if not (REALDATA / "weights" / "yolov5n.pt").is_file():
+        message = f"real data missing: expected the classic weights and Aquarium photos in {REALDATA}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return REALDATA
+
+
+@pytest.fixture(scope="session")
+def aquarium_small(realdata, tmp_path_factory) -> Path:
+    """A trainable copy of the first 32 train and 16 valid Aquarium photos (symlinked images, copied labels)."""
+    from yolo_dsconv.data import local_copy
+
+    return local_copy(realdata / "aquarium" / "data.yaml", tmp_path_factory.mktemp("aquarium"), 32, 16)

@@ -21,9 +21,10 @@ def state():
     return {
         "parse_model": tasks.parse_model, "alias": getattr(unn, "parse_model", None), "check_yaml": tasks.check_yaml,
         "load": tasks.BaseModel.__dict__["load"], "fuse": tasks.BaseModel.__dict__["fuse"],
+        "torch_safe_load": tasks.torch_safe_load,
         "callbacks": {k: list(v) for k, v in default_callbacks.items()},
         "safe": set(get_safe_globals()), "names": sorted(k for k in vars(tasks) if "dsconv" in k.lower()
-                                                           or k in ("ExpandConv", "DSConv")),
+                                                           or k in ("ExpandConv", "DSConv", "ControlC2f")),
     }
 
 def same(a, b):
@@ -53,10 +54,10 @@ print(json.dumps({
 def test_install_is_idempotent_and_uninstall_restores_every_original():
     code = ROUND_TRIP.replace("YAML_PATH", repr(str(MODEL_YAMLS / "yolov5n-dsconv.yaml")))
     out = json.loads(run_python(code, env={"YOLO_DSCONV_HOOK": "0"}).stdout.splitlines()[-1])
-    assert out["changed"] == dict.fromkeys(out["changed"], True)  # each of the eight kinds of change happens
+    assert out["changed"] == dict.fromkeys(out["changed"], True)  # each of the nine kinds of change happens
     assert out["idempotent"] == dict.fromkeys(out["idempotent"], True)
     assert out["restored"] == dict.fromkeys(out["restored"], True)
-    assert out["names"] == ["DSConv", "ExpandConv", "_yolo_dsconv_base_modules"]
+    assert out["names"] == ["ControlC2f", "DSConv", "ExpandConv", "_yolo_dsconv_base_modules"]
     assert out["reinstalled"] == "ExpandConv"
 
 

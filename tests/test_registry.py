@@ -51,7 +51,11 @@ def probe():
 
 
 def test_import_registers_builtins():
-    assert registered_modules() == {"DSConv": yolo_dsconv.DSConv, "ExpandConv": ExpandConv}
+    assert registered_modules() == {
+        "DSConv": yolo_dsconv.DSConv,
+        "ExpandConv": ExpandConv,
+        "ControlC2f": yolo_dsconv.ControlC2f,
+    }
     assert tasks.ExpandConv is ExpandConv
 
 
@@ -207,10 +211,10 @@ def test_bad_yaml_args_for_expandconv_name_the_argument():
         DetectionModel(yaml_with([64, [5], None, 0.5, "no"]), verbose=False)
     with pytest.raises(
         ValueError,
-        match=r"layer 1 \(ExpandConv\): args=\[64, \[5\], None, 0.5, True, 7\] has 6 values, "
-        r"expected at most 5: \[c2, k, d, e, dense\]",
+        match=r"layer 1 \(ExpandConv\): args=\[64, \[5\], None, 0.5, True, 'default', 7\] has 7 values, "
+        r"expected at most 6: \[c2, k, d, e, dense, init\]",
     ):
-        DetectionModel(yaml_with([64, [5], None, 0.5, True, 7]), verbose=False)
+        DetectionModel(yaml_with([64, [5], None, 0.5, True, "default", 7]), verbose=False)
     with pytest.raises(
         ValueError, match=r"layer 1 \(ExpandConv\): args\[0\]=\[64\] is invalid, expected the output channels"
     ):
@@ -295,7 +299,7 @@ def test_hook_after_manual_import_keeps_one_registration():
         "import yolo_dsconv, _yolo_dsconv_hook\n_yolo_dsconv_hook.install()\n"
         "from ultralytics.nn import tasks\nprint(len(tasks._yolo_dsconv_base_modules))"
     )
-    assert run_python(code).stdout.split()[-1] == "2"
+    assert run_python(code).stdout.split()[-1] == "3"  # DSConv, ExpandConv, ControlC2f
 
 
 def test_refusal_messages_in_full(probe):
@@ -325,8 +329,8 @@ def test_row_checks_cover_the_head_and_leave_other_rows_to_ultralytics():
     from yolo_dsconv.registry import check_rows
 
     d = tiny_yaml([64])
-    d["head"].insert(0, [-1, 1, "ExpandConv", [64, [5], None, 0.5, True, 7]])
-    with pytest.raises(ValueError, match=r"^model YAML layer 3 \(ExpandConv\): args=.* has 6 values"):
+    d["head"].insert(0, [-1, 1, "ExpandConv", [64, [5], None, 0.5, True, "default", 7]])
+    with pytest.raises(ValueError, match=r"^model YAML layer 3 \(ExpandConv\): args=.* has 7 values"):
         check_rows(d)
     assert check_rows(None) is None and check_rows([]) is None  # not a model dict: nothing to check
     short = tiny_yaml([64])
@@ -354,7 +358,7 @@ def test_nothing_is_registered_after_uninstall(monkeypatch):
             unregister_module("ExpandConv")
     finally:
         install()
-    assert set(registered_modules()) == {"DSConv", "ExpandConv"}
+    assert set(registered_modules()) == {"DSConv", "ExpandConv", "ControlC2f"}
 
 
 @pytest.mark.parametrize("first", ["install", "register_module"])
@@ -362,13 +366,13 @@ def test_the_row_checks_come_back_with_the_patches_whichever_call_applies_them(f
     from yolo_dsconv import integration
     from yolo_dsconv.registry import install
 
-    d = tiny_yaml([64, [5], None, 0.5, True, 7])
+    d = tiny_yaml([64, [5], None, 0.5, True, "default", 7])
     d["backbone"][1][2] = "ExpandConv"
     integration.uninstall()
     try:
         install() if first == "install" else register_module(ExpandConv)
-        with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=.* has 6 values, expected at most 5"):
+        with pytest.raises(ValueError, match=r"layer 1 \(ExpandConv\): args=.* has 7 values, expected at most 6"):
             DetectionModel(d, verbose=False)
     finally:
         install()
-    assert set(registered_modules()) == {"DSConv", "ExpandConv"}
+    assert set(registered_modules()) == {"DSConv", "ExpandConv", "ControlC2f"}

@@ -54,7 +54,7 @@ def test_hook_registers_on_parser_import_in_any_order():
     ):
         out = run_python(REGISTERED.format(first=first)).stdout.strip().splitlines()[-1]
         # the finder stays for classic YOLOv5's parser only
-        assert out == "['DSConv', 'ExpandConv'] True [['yolov5.models.yolo']]", (first, out)
+        assert out == "['ControlC2f', 'DSConv', 'ExpandConv'] True [['yolov5.models.yolo']]", (first, out)
 
 
 def test_broken_plugin_never_stops_python(tmp_path):

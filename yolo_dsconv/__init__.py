@@ -9,7 +9,7 @@ from .compat import check_ultralytics as _check_ultralytics
 _check_ultralytics()  # first: an unsupported release gets this clear refusal, not an import error from below
 
 from .compat import SUPPORTED_ULTRALYTICS, UnsupportedUltralyticsError, check_ultralytics
-from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
+from .modules import ControlC2f, DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d, set_pruning
 from .paths import model_yaml, shipped_model_yamls
 from .registry import install as _install
 from .registry import register_module, registered_modules, unregister_module
@@ -17,6 +17,7 @@ from .yaml_tools import GraftError, graft, graft_file
 
 __all__ = (
     "SUPPORTED_ULTRALYTICS",
+    "ControlC2f",
     "DSConv",
     "DepthwiseConv",
     "ExpandConv",

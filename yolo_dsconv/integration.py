@@ -24,6 +24,12 @@ background):
 8. `ultralytics.nn.tasks.BaseModel.fuse`: wrapped; after it, each `ExpandConv` precomputes its merged eager CPU
    form (`ExpandConv.merge`). Why: it needs the folded BatchNorms, and `fuse()` is where Ultralytics folds them
    (predict, val and export all call it).
+12. `ultralytics.nn.tasks.torch_safe_load`: wrapped; a local `.pt` is sorted by the globals its pickle names before
+   anything unpickles it (`checkpoints.checkpoint_kind`): one that names a global able to run code is refused, a
+   classic YOLOv5 checkpoint is read by the restricted reader and converted (`checkpoints.classic_checkpoint`),
+   and every other file goes to Ultralytics' own loader unchanged. Why: `pretrained=`, `YOLO(...).load()` and
+   `load_checkpoint` all read through this one function, and Ultralytics' own load is an unrestricted unpickle
+   that cannot read classic files (and first renames `yolov5n.pt` to `yolov5nu.pt` to download it).
 
 Classic YOLOv5 (the `yolov5` package's `yolov5.models.yolo`, or a cloned repo's `models.yolo`), by
 `apply_classic_patches(module)`, each change made to that module object:
@@ -261,6 +267,33 @@ def _load_patch(original: Callable) -> Callable:
     return load
 
 
+def _safe_load_patch(original: Callable) -> Callable:
+    from .checkpoints import CLASSIC, NotACheckpoint, checkpoint_kind, classic_checkpoint
+
+    @functools.wraps(original)
+    def torch_safe_load(weight: Any, *args: Any, **kwargs: Any) -> tuple[dict, str]:
+        file = Path(str(weight))
+        if not (file.suffix == ".pt" and file.is_file()):
+            return original(weight, *args, **kwargs)
+        try:
+            kind = checkpoint_kind(file)
+        except NotACheckpoint:  # Ultralytics' own loader says what is wrong with it
+            kind = ""
+        if kind != CLASSIC:
+            return original(weight, *args, **kwargs)
+        ckpt = classic_checkpoint(file)
+        from ultralytics.utils import LOGGER
+
+        info = ckpt["classic"]
+        LOGGER.info(
+            f"yolo-dsconv: {file} is a classic YOLOv5 checkpoint (nc={info['nc']}), read without running its pickle; "
+            f"layers 0-{info['layers'] - 1} ({info['tensors']} tensors) converted, the anchor-based head left out"
+        )
+        return ckpt, str(file)
+
+    return torch_safe_load
+
+
 def _install_callback() -> None:
     from ultralytics.utils.callbacks.base import default_callbacks
 
@@ -279,7 +312,7 @@ def installed() -> bool:
 
 
 def apply_patches(check_rows: Callable[[dict], None]) -> None:
-    """Apply patches 1, 2, 4 to 6 and 8 once; `register_module` adds 3 and 7 for each class.
+    """Apply patches 1, 2, 4 to 6, 8 and 12 once; `register_module` adds 3 and 7 for each class.
 
     Args:
         check_rows: what the patched parser calls on the model dict before parsing (`registry.check_rows`: clear
@@ -310,6 +343,8 @@ def apply_patches(check_rows: Callable[[dict], None]) -> None:
             wrap_once(tasks.BaseModel, "load", _load_patch)
         if callable(getattr(tasks.BaseModel, "fuse", None)):
             wrap_once(tasks.BaseModel, "fuse", _fuse_patch)
+        if callable(getattr(tasks, "torch_safe_load", None)):
+            wrap_once(tasks, "torch_safe_load", _safe_load_patch)
         _install_callback()
 
 

@@ -123,12 +123,12 @@ def registered_modules() -> dict[str, type[nn.Module]]:
 
 
 def install() -> None:
-    """Apply every change of `integration.py` once and register the plugin's modules (ExpandConv, DSConv).
+    """Apply every change of `integration.py` once and register the plugin's modules (ExpandConv, DSConv, ControlC2f).
 
     Raises:
         UnsupportedUltralyticsError: Ultralytics is out of range, or its parser cannot be extended.
     """
-    from .modules import DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d
+    from .modules import ControlC2f, DepthwiseConv, DSConv, ExpandConv, TapPrunedConv2d
 
     with integration.lock:
         integration.apply_patches(check_rows)
@@ -136,3 +136,4 @@ def install() -> None:
         integration.add_safe_globals([DepthwiseConv, TapPrunedConv2d])
         register_module(DSConv)
         register_module(ExpandConv)
+        register_module(ControlC2f)

@@ -112,7 +112,8 @@ def test_report_reads_a_committed_study_again_with_another_margin(tmp_path):
     flat = unwrap(proc.stdout)
     # tol follows the margin (0.1 here): at that resolution 8 of 20 runs still rose; sparse/seed3 never took off
     assert "8 of 20 runs were still improving" in flat and "did not take off" in flat and "sparse/seed3" in flat
-    assert "equivalent ±0.2" in proc.stdout  # stock vs dsconv: the 90 % interval lies within ±0.2
+    # stock vs dsconv: the 90 % interval lies within ±0.2, but stock's 0.862 + 0.2 passes the 0.995 ceiling
+    assert "not worse by >0.2 (ceiling: ≤+0.133)" in proc.stdout and "equivalent ±0.2" not in proc.stdout
     assert out.read_text().startswith("# Comparison: base yolov5n.yaml, data built-in shapes, imgsz 320, epochs 30")
     assert out.with_suffix(".png").stat().st_size > 20_000
 

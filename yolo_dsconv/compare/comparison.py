@@ -19,15 +19,17 @@ from typing import Any
 import yaml
 
 from ..data import LEVELS, TASKS, generate_shapes_dataset
+from ..modules import INITS
 from ..offline import offline_font
 from .errors import CompareError
+from .pretrained import Pretrained, built_in_memory, check_pretrained
 from .project import CONFIG_FILE
 from .report import format_summary, plot, write_csv, write_json, write_markdown
 from .runs import METRICS, RunResult
 from .scheduler import BACKENDS, cache_labels, cpu_cores, run_all, split_devices
 from .sequential import AUTO_START, planned_looks
 from .summary import DEFAULT_MARGIN, Costs, Summary, summarize
-from .variants import BUILT_IN, Variant, build_variants, plan_variants
+from .variants import BUILT_IN, Variant, build_variants, plan_variants, scale_of
 
 __all__ = ("AUTO_START", "CONFIG_FILE", "RESERVED", "TRAIN_DEFAULTS", "CompareError", "Comparison", "compare")
 
@@ -186,6 +188,24 @@ def _check_gpu_sharing(jobs: int, train: dict) -> None:
         )
 
 
+def _check_weights(planned: list[Variant], base: str | Path, train: dict) -> Pretrained | None:
+    """The pretrained= weights checked against every variant (None when no file is given), and freeze= within the
+    model; raises CompareError."""
+    freeze = train.get("freeze")
+    scale = scale_of(Path(str(base)).name)
+    if freeze is not None:
+        layers = len(built_in_memory(planned[0], scale).model)
+        if isinstance(freeze, bool) or not isinstance(freeze, int) or not 0 <= freeze < layers:
+            raise CompareError(
+                f"compare: freeze={freeze!r} is invalid, expected an integer 0..{layers - 1} "
+                f"(the layers of {planned[0].name} before the head)"
+            )
+    file = train.get("pretrained")
+    if not isinstance(file, str) or file in ("True", "False"):
+        return None
+    return check_pretrained(file, planned, scale)
+
+
 def _check_parallel(jobs: int, backend: str, address: str | None, threads: int | None) -> None:
     _positive_int("jobs", jobs)
     if backend not in BACKENDS:
@@ -214,6 +234,7 @@ def compare(
     n_train: int = 96,
     n_val: int = 32,
     shapes: str = "easy",
+    init: str = "default",
     verbose: bool = True,
     **train: Any,
 ) -> Comparison:
@@ -240,8 +261,12 @@ def compare(
         threads: torch threads per run (default: the cores divided by jobs; Ray: 1 per task).
         n_train, n_val: size of the built-in dataset.
         shapes: the built-in dataset's difficulty, a key of `yolo_dsconv.data.LEVELS` (easy, hard).
+        init: how the grafted variants start: "default", or "identity" (an outer shortcut whose last BatchNorm scale
+            is zero, so that from shared pretrained= weights every variant computes the same function at step 0).
         verbose: Ultralytics' progress output.
         **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
+            pretrained=PATH (an Ultralytics or a classic YOLOv5 checkpoint) starts every variant from its weights,
+            across the inserted layer; the file's sha256 and each variant's transferred tensors are recorded.
 
     Raises:
         CompareError: bad arguments, or a project folder from another configuration.
@@ -254,10 +279,16 @@ def compare(
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     _check_gpu_sharing(jobs, train)
+    if init not in INITS:
+        raise CompareError(f"compare: init={init!r} is invalid, expected one of {', '.join(INITS)}")
     project = Path(project).resolve()
-    planned = plan_variants(base, names, project / "models")  # nothing is written before every check has passed
+    planned = plan_variants(base, names, project / "models", init)  # nothing is written before every check passed
     record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "", shapes)
-    config = {"base": str(base), "train": train, "data": record}
+    config = {"base": str(base), "train": train, "data": record, **({"init": init} if init != "default" else {})}
+    weights = _check_weights(planned, base, train)
+    if weights is not None:
+        train["pretrained"] = weights.file
+        config["pretrained"] = {"sha256": weights.sha256, "kind": weights.kind, "transferred": weights.transferred}
     saved = _check_project(project, config)
     known = (saved or {}).get("variants", {})
     changed = [v.name for v in planned if known.get(v.name, v.yaml_sha256) != v.yaml_sha256]

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..table import format_table
-from .convergence import CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT, tail_gain
+from .convergence import AT_FLOOR, CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT, tail_gain
 from .runs import LABELS, RunResult
-from .stats import BOOTSTRAP_METHOD, EQUIVALENT, NO_INTERVAL, POWER, UNDECIDED, Difference, Spread
-from .summary import Summary, VariantSummary
+from .stats import BOOTSTRAP_METHOD, CEILING, EQUIVALENT, NO_INTERVAL, NOT_WORSE, POWER, UNDECIDED, Difference, Spread
+from .summary import DEFAULT_MARGIN, FLOOR, Summary, VariantSummary
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,6 +62,8 @@ CSV_COLUMNS = (
     "started",
     "ended",
     "save_dir",
+    "transferred",
+    "pretrained_sha256",
 )
 
 
@@ -112,6 +114,8 @@ def _verdict(d: Difference, starred: bool) -> str:
         return "no interval (1 seed)"
     if text == EQUIVALENT:
         text = f"equivalent ±{d.margin:g}"
+    elif text == NOT_WORSE:
+        text = f"not worse by >{d.margin:g} (ceiling: ≤{d.headroom:+.3f})"
     elif text == UNDECIDED and not _nan(d.seeds_needed):
         text = f"undecided (~{d.seeds_needed:.0f} seeds)"
     return text + ("*" if starred else "")
@@ -149,24 +153,31 @@ def _f(x: float, spec: str = ".3f") -> str:
     return "–" if _nan(x) else format(x, spec)
 
 
+def _reading(d: Difference) -> str:
+    """Which test decided: paired (over the per-seed differences) or Welch."""
+    return "paired t" if getattr(d, "paired", False) else "Welch"
+
+
 def markdown_summary(s: Summary) -> str:
     """Every statistic of both metrics as a Markdown table (compare.md; the README's evidence tables are this)."""
     pct = _pct(s.level)
-    header = ["variant", "metric", "seeds", "converged", "mean ± std", "median", f"Δ mean, Welch {pct} CI"]
+    header = ["variant", "metric", "seeds", "converged", "mean ± std", "median", f"Δ mean, {pct} CI"]
     header += [f"bootstrap {pct} CI", "Δ median", f"P(>ref) [{pct} CI]", "p (Holm)", f"TOST ±{s.margin:g} p"]
-    header += [f"seeds for {POWER:.0%} power", "verdict"]
+    header += [f"seeds for {POWER:.0%} power", "verdict", "reading", f"Welch {pct} CI (second reading)", "r"]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for r in s.rows:
         for k in (s.key, *(k for k in LABELS if k != s.key)):
             m, d = r.spreads[k], r.vs.get(k)
             cells = [r.variant, LABELS[k], str(r.n), f"{r.converged}/{r.n}", _mean_std(m), f"{m.median:.3f}"]
             if d is None:
-                cells += ["reference"] + [""] * 7
+                cells += ["reference"] + [""] * 10
             else:
                 cells += [_interval(d.delta, d.low, d.high), f"[{_f(d.boot_low, '+.3f')}, {_f(d.boot_high, '+.3f')}]"]
                 cells += [f"{d.median_delta:+.3f}", f"{d.p_improve:.2f} [{_f(d.p_improve_low, '.2f')}, "
                           f"{_f(d.p_improve_high, '.2f')}]", _f(d.p_holm, ".3g"), _f(d.p_tost, ".3g")]  # fmt: skip
-                cells += [_f(d.seeds_needed, ".0f"), _verdict(d, _starred(s, r))]
+                cells += [_f(d.seeds_needed, ".0f"), _verdict(d, _starred(s, r)), _reading(d)]
+                cells += [_interval(d.delta, d.welch_low, d.welch_high) if d.paired else "(the reading)"]
+                cells += [_f(d.correlation, "+.2f")]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -208,11 +219,41 @@ def notes(s: Summary) -> list[str]:
     if any(_starred(s, r) and r.vs[key].verdict != NO_INTERVAL for r in s.rows[1:]):  # a star was printed
         out.append("(*) the variant or the reference has runs that did not converge")
     looks = f", each of {s.looks} planned looks at alpha/{s.looks} (Bonferroni)" if s.looks > 1 else ""
+    compared = [r.vs[key] for r in s.rows[1:] if r.vs[key].verdict != NO_INTERVAL]
+    test = _test_names(compared)
     out.append(
-        f"verdicts on {LABELS[key]}: better/worse = Welch t-test, Holm-adjusted over {len(s.rows) - 1} variant(s), "
+        f"verdicts on {LABELS[key]}: better/worse = {test}, Holm-adjusted over {len(s.rows) - 1} variant(s), "
         f"p < {1 - s.level:.3g}; equivalent = TOST within ±{s.margin:g}; otherwise undecided{looks}. "
         f"P(>ref) = probability of improvement; bootstrap: {BOOTSTRAP_METHOD}, in compare.md"
     )
+    paired = [(r.variant, r.vs[key]) for r in s.rows[1:] if r.vs[key].paired]
+    if paired:
+        rs = ", ".join(f"{v} r = {_f(d.correlation, '+.2f')}" for v, d in paired)
+        out.append(
+            f"paired by seed (the runs of one seed see the same batches): the interval, tests, P(>ref) and seeds "
+            f"needed come from the per-seed differences; correlation of the pairs: {rs}; Welch's reading beside it "
+            "in compare.md"
+        )
+    capped = [r.variant for r in s.rows[1:] if r.vs[key].verdict == NOT_WORSE]
+    if capped:
+        room = s.rows[1].vs[key].headroom
+        out.append(
+            f"ceiling: {LABELS[key]} cannot exceed {CEILING:g}, and the reference's mean leaves room for at most "
+            f"{room:+.3f}, less than the margin +{s.margin:g}: the upper one-sided test cannot fail, so "
+            f"'equivalent' reads only as 'not worse by more than {s.margin:g}' ({', '.join(capped)}); a gain can be "
+            "measured only on data where the reference sits well below the ceiling"
+        )
+    floored = [r for r in runs if r.convergence == AT_FLOOR]
+    if floored:
+        none = [r.variant for r in s.rows[1:] if r.vs[key].verdict == FLOOR]
+        why = f"so {', '.join(none)} get(s) no verdict" if none else "listed as at floor"
+        out.append(
+            f"{len(floored)} of {len(runs)} runs learned nothing (best {LABELS[key]} below "
+            f"{min(s.margin, DEFAULT_MARGIN):g} at every epoch: "
+            f"{', '.join(f'{r.variant}/seed{r.seed}' for r in floored[:STEEPEST])}"
+            f"{' and more' if len(floored) > STEEPEST else ''}), {why}: check that the data YAML's labels and names "
+            "match the images, train longer (epochs=), or start from weights (pretrained=)"
+        )
     need = [(r.variant, r.vs[key].seeds_needed) for r in s.rows[1:] if r.vs[key].verdict == UNDECIDED]
     need = [(v, n) for v, n in need if not _nan(n)]
     if need:
@@ -228,6 +269,11 @@ def notes(s: Summary) -> list[str]:
             f"t-test): {', '.join(f'{v} {n:.0f}' for v, n in need)}; {advice}"
         )
     return out
+
+
+def _test_names(compared: list[Difference]) -> str:
+    kinds = sorted({"paired t-test" if d.paired else "Welch t-test" for d in compared}) or ["Welch t-test"]
+    return " / ".join(kinds)
 
 
 def caption(s: Summary, config: dict) -> str:

@@ -73,6 +73,8 @@ class RunResult:
     ended: str = ""
     backend: str = ""  # local (in the compare process), process (one process per run, jobs>1) or ray
     attempts: int = 0  # training attempts, the last included (> 1: it was retried or resumed after a kill)
+    pretrained_sha256: str = ""  # the sha256 of the pretrained= file it started from ("" for none)
+    transferred: int = 0  # the tensors it took from that file
 
     @property
     def whole_train_s(self) -> float:
@@ -311,10 +313,19 @@ def train_run(
         ended=_now(),
         backend=placement.backend,
         attempts=attempts,
+        pretrained_sha256=_sha256(train.get("pretrained")),
+        transferred=variant.transferred,
         **read_scores(run_dir / "results.csv", metric),
     )
     write_record(run_dir, metric, result)
     return result
+
+
+def _sha256(file: Any) -> str:
+    """The sha256 of a pretrained= file; "" when no file was given (pretrained=True/False)."""
+    import hashlib
+
+    return hashlib.sha256(Path(file).read_bytes()).hexdigest() if isinstance(file, str) and file else ""
 
 
 def _device_record(device: str) -> str:

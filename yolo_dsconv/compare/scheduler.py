@@ -80,7 +80,7 @@ def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: 
     return {
         "variant": v.name, "model": v.model, "seed": seed, "project": str(project), "data": data,
         "train": {k: val for k, val in train.items() if k != "device"}, "metric": metric, "device": device,
-        "threads": threads, "backend": backend,
+        "threads": threads, "backend": backend, "transferred": v.transferred,
     }  # fmt: skip
 
 

@@ -2,22 +2,29 @@
 
 For each variant against the reference (the first variant), on one metric:
 
-- Welch's unequal-variance t-test and its interval for the mean difference (scipy's `ttest_ind(equal_var=False)`
-  and `confidence_interval`, in closed form). Seeds are independent repetitions, not pairs: a seed gives two
-  architectures different initial weights.
+- when the two share their seeds (`paired=True`): the paired t-test and its interval over the per-seed differences
+  (scipy's `ttest_rel`, in closed form). A seed fixes the data order and augmentation whatever the model, so the
+  runs of one seed see the same batches; from one shared pretrained start, equal at step 0 (init="identity"),
+  their scores correlate and the per-seed differences vary far less than the scores. The correlation is reported;
+  Welch's reading is kept beside it (`welch_low`, `welch_high`, `welch_p`).
+- otherwise Welch's unequal-variance t-test and its interval for the mean difference (scipy's
+  `ttest_ind(equal_var=False)` and `confidence_interval`, in closed form).
 - a bootstrap interval of the mean difference (scipy's `bootstrap`, percentile method, fixed generator);
 - the probability of improvement P(variant > reference), ties counting one half, with a bootstrap interval, and the
   difference of medians: the few-run summaries recommended by Agarwal et al., "Deep Reinforcement Learning at the
   Edge of the Statistical Precipice" (NeurIPS 2021);
 - the Welch p-value adjusted across the variants compared with one reference (Holm 1979);
-- two one-sided tests (TOST, statsmodels' `ttost_ind`, unequal variances, in closed form) for equivalence within
-  ±margin;
+- two one-sided tests (TOST, statsmodels' `ttost_ind`, unequal variances, or `ttost_paired`, in closed form) for
+  equivalence within ±margin;
 - the seeds per variant for 80 % power to detect a difference of `margin` at the observed spread (statsmodels'
-  `TTestIndPower`, normal-theory t-test).
+  `TTestIndPower`, or `TTestPower` of the differences when paired);
+- the metric's ceiling: Ultralytics' AP cannot exceed 0.995 (101-point interpolation), so when reference + margin
+  passes it the upper one-sided test cannot fail, and "equivalent" says only "not worse" (`NOT_WORSE`).
 
-The verdict is decided by the Welch test with Holm's adjustment, then by TOST (`decide`): "better" or "worse" when
-the adjusted p-value is below alpha; otherwise "equivalent" when TOST rejects both one-sided nulls at alpha (the
-(1 - 2·alpha) Welch interval lies inside ±margin); otherwise "undecided". The bootstrap and the probability of
+The verdict is decided by the t-test (paired or Welch) with Holm's adjustment, then by TOST (`decide`): "better" or
+"worse" when the adjusted p-value is below alpha; otherwise "equivalent" when TOST rejects both one-sided nulls at
+alpha (the (1 - 2·alpha) interval lies inside ±margin), "not worse" instead when the ceiling leaves less room above
+the reference than the margin; otherwise "undecided". The bootstrap and the probability of
 improvement are shown beside it and decide nothing: with 3-10 runs the percentile bootstrap under-covers (it
 cannot reach beyond the values it has seen), while Welch's interval keeps its level under normality and is
 conservative for the bimodal samples measured here (see tests/compare/test_sequential.py).
@@ -34,7 +41,9 @@ import numpy as np
 __all__ = (
     "BETTER",
     "BOOTSTRAP_METHOD",
+    "CEILING",
     "EQUIVALENT",
+    "NOT_WORSE",
     "NO_INTERVAL",
     "POWER",
     "UNDECIDED",
@@ -50,7 +59,10 @@ __all__ = (
     "spread",
 )
 
-BETTER, WORSE, EQUIVALENT, UNDECIDED = "better", "worse", "equivalent", "undecided"
+BETTER, WORSE, EQUIVALENT, UNDECIDED, NOT_WORSE = "better", "worse", "equivalent", "undecided", "not worse"
+# The most an Ultralytics AP can be, for boxes, masks, keypoints (OKS) and oriented boxes alike: `compute_ap`
+# integrates the precision envelope over 101 recall points, and a perfect curve gives 0.995.
+CEILING = 0.995
 NO_INTERVAL = "no interval: needs at least 2 seeds per variant"
 BOOTSTRAP_METHOD = "percentile"
 BOOTSTRAP_RESAMPLES = 9999
@@ -75,6 +87,9 @@ class Difference:
     P(variant > reference) with its bootstrap interval; `p`/`p_holm` Welch's two-sided p-value, raw and Holm-adjusted
     across the variants of one comparison; `p_tost` the equivalence p-value for ±`margin`; `seeds_needed` the seeds
     per variant for 80 % power at `margin` (nan when the spread is unknown). Bounds that cannot be computed are nan.
+    With `paired` every interval, test and P(improve) comes from the per-seed differences, with Pearson's r of the
+    pairs in `correlation` and Welch's interval and p-value in `welch_*`. `headroom` is CEILING less the reference's
+    mean.
     """
 
     delta: float
@@ -94,6 +109,12 @@ class Difference:
     p_tost: float
     seeds_needed: float
     verdict: str
+    paired: bool = False
+    correlation: float = math.nan  # Pearson's r of the paired scores (nan unpaired, or when a spread is zero)
+    welch_low: float = math.nan  # Welch's reading, kept beside a paired one
+    welch_high: float = math.nan
+    welch_p: float = math.nan
+    headroom: float = math.nan  # the ceiling less the reference's mean: the largest gain the metric can show
 
 
 def spread(values: Sequence[float]) -> Spread:
@@ -114,7 +135,6 @@ def prob_improvement(reference: Sequence[float], other: Sequence[float]) -> floa
 
 def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float) -> tuple[float, ...]:
     """Percentile bootstrap intervals (each sample resampled on its own) of the mean difference and of P(X > Y)."""
-    from scipy.stats import bootstrap
 
     def mean_difference(b: np.ndarray, a: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.mean(b, axis=axis) - np.mean(a, axis=axis)
@@ -123,9 +143,24 @@ def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float)
         x, y = np.expand_dims(b, -1), np.expand_dims(a, -2)
         return np.mean((x > y) + 0.5 * (x == y), axis=(-2, -1))
 
-    samples = (np.asarray(other, float), np.asarray(reference, float))
+    return _intervals((np.asarray(other, float), np.asarray(reference, float)), (mean_difference, improvement), level)
+
+
+def _bootstrap_paired(d: Sequence[float], level: float) -> tuple[float, ...]:
+    """Percentile bootstrap intervals (the seeds resampled as pairs) of the mean difference and of P(d > 0)."""
+
+    def improvement(x: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean((x > 0) + 0.5 * (x == 0), axis=axis)
+
+    return _intervals((np.asarray(d, float),), (np.mean, improvement), level)
+
+
+def _intervals(samples: tuple[np.ndarray, ...], statistics: tuple, level: float) -> tuple[float, ...]:
+    """(low, high) of each statistic's percentile bootstrap interval over `samples`, one fixed generator each."""
+    from scipy.stats import bootstrap
+
     out = []
-    for statistic in (mean_difference, improvement):
+    for statistic in statistics:
         ci = bootstrap(
             samples,
             statistic,
@@ -137,6 +172,19 @@ def _bootstrap(reference: Sequence[float], other: Sequence[float], level: float)
         ).confidence_interval
         out += [float(ci.low), float(ci.high)]
     return tuple(out)
+
+
+def _paired_se_df(d: Spread) -> tuple[float, float]:
+    """The standard error of the mean per-seed difference and its degrees of freedom (n - 1); (0, inf) when every
+    seed gave the same difference."""
+    return (0.0, math.inf) if d.std == 0 else (d.std / math.sqrt(d.n), d.n - 1)
+
+
+def _correlation(a: Sequence[float], b: Sequence[float]) -> float:
+    x, y = np.asarray(a, float), np.asarray(b, float)
+    if x.std() == 0 or y.std() == 0:
+        return math.nan
+    return float(np.corrcoef(x, y)[0, 1])
 
 
 def _welch_se_df(a: Spread, b: Spread) -> tuple[float, float]:
@@ -170,19 +218,24 @@ def _tost(delta: float, se: float, df: float, margin: float) -> float:
     return float(max(stdtr(df, -(delta + margin) / se), stdtr(df, (delta - margin) / se)))
 
 
-def seeds_needed(a: Spread, b: Spread, margin: float, alpha: float, power: float = POWER) -> float:
+def seeds_needed(
+    a: Spread, b: Spread, margin: float, alpha: float, power: float = POWER, d: Spread | None = None
+) -> float:
     """The fewest seeds per variant giving `power` to detect a difference of `margin` with a two-sided t-test at
     `alpha`, at the pooled observed spread (statsmodels' TTestIndPower, searched over integers: its root finder fails
-    for large effects); nan when either spread is unknown, 2 when both are zero."""
-    from statsmodels.stats.power import TTestIndPower
+    for large effects), or, given the spread `d` of the per-seed differences, with the paired test (TTestPower); nan
+    when a spread is unknown, 2 when it is zero."""
+    from statsmodels.stats.power import TTestIndPower, TTestPower
 
-    if math.isnan(a.std) or math.isnan(b.std):
+    if math.isnan(a.std) or math.isnan(b.std) or (d is not None and math.isnan(d.std)):
         return math.nan
-    sd = math.sqrt((a.std**2 + b.std**2) / 2)
+    sd = math.sqrt((a.std**2 + b.std**2) / 2) if d is None else d.std
     if sd == 0:
         return 2.0
 
     def enough(n: int) -> bool:
+        if d is not None:
+            return n > 1 and TTestPower().power(effect_size=margin / sd, nobs=n, alpha=alpha) >= power
         return TTestIndPower().power(effect_size=margin / sd, nobs1=n, alpha=alpha, ratio=1.0) >= power
 
     low, high = 1, 2  # enough(high) holds and enough(low) does not, once the doubling ends
@@ -206,15 +259,17 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return out
 
 
-def decide(delta: float, p_holm: float, p_tost: float, alpha: float) -> str:
-    """The verdict: better/worse when the adjusted Welch p-value is below alpha, else equivalent when TOST's is,
-    else undecided; NO_INTERVAL when no test could be run."""
+def decide(delta: float, p_holm: float, p_tost: float, alpha: float, headroom: float = math.inf,
+           margin: float = 0.0) -> str:  # fmt: skip
+    """The verdict: better/worse when the adjusted p-value is below alpha, else equivalent when TOST's is (not worse
+    when `headroom`, the room the metric's ceiling leaves above the reference, is below `margin`), else undecided;
+    NO_INTERVAL when no test could be run."""
     if math.isnan(p_holm):
         return NO_INTERVAL
     if p_holm < alpha:
         return BETTER if delta > 0 else WORSE
     if p_tost < alpha:
-        return EQUIVALENT
+        return NOT_WORSE if headroom < margin else EQUIVALENT
     return UNDECIDED
 
 
@@ -225,29 +280,47 @@ def difference(
     margin: float = 0.01,
     p_holm: float | None = None,
     describe: bool = True,
+    paired: bool = False,
+    ceiling: float = CEILING,
 ) -> Difference:
     """Every statistic of mean(other) - mean(reference), with the verdict at alpha = 1 - level.
 
     `p_holm` is the Holm-adjusted p-value when several variants share the reference; None means this is the only
     comparison (the adjusted p-value is the raw one). `describe=False` leaves out what decides nothing (bootstrap
-    intervals and the seeds needed: nan), for simulations of the verdict rule.
+    intervals and the seeds needed: nan), for simulations of the verdict rule. `paired`: `other[i]` and
+    `reference[i]` come from the same seed (equal lengths). `ceiling`: the most the metric can be.
     """
     if not 0 < level < 1:
         raise ValueError(f"difference: level={level!r} is invalid, expected 0 < level < 1")
     if not margin > 0:
         raise ValueError(f"difference: margin={margin!r} is invalid, expected a positive number")
+    if paired and len(reference) != len(other):
+        raise ValueError(f"difference: paired samples of {len(reference)} and {len(other)} values, expected equal")
     a, b = spread(reference), spread(other)
-    delta, alpha = b.mean - a.mean, 1 - level
-    pi = prob_improvement(reference, other)
+    delta, alpha, headroom = b.mean - a.mean, 1 - level, ceiling - a.mean
     if a.n < 2 or b.n < 2:
         nan = math.nan
-        return Difference(delta, nan, nan, nan, level, nan, nan, nan, nan, b.median - a.median, pi, nan, nan,
-                          margin, nan, nan, NO_INTERVAL)  # fmt: skip
-    se, df = _welch_se_df(a, b)
-    low, high, p = _welch(delta, se, df, level)
+        return Difference(delta, nan, nan, nan, level, nan, nan, nan, nan, b.median - a.median,
+                          prob_improvement(reference, other), nan, nan, margin, nan, nan, NO_INTERVAL,
+                          headroom=headroom)  # fmt: skip
+    se_w, df_w = _welch_se_df(a, b)
+    welch = _welch(delta, se_w, df_w, level)
+    if paired:
+        diffs = [y - x for x, y in zip(reference, other)]
+        d = spread(diffs)
+        se, df = _paired_se_df(d)
+        low, high, p = _welch(delta, se, df, level)  # the same t interval, on the differences' standard error
+        pi = float(np.mean([(v > 0) + 0.5 * (v == 0) for v in diffs]))
+        boot = _bootstrap_paired(diffs, level) if describe else (math.nan,) * 4
+        extra = {"paired": True, "correlation": _correlation(reference, other)}
+        extra.update(welch_low=welch[0], welch_high=welch[1], welch_p=welch[2])
+    else:
+        d, (se, df), (low, high, p) = None, (se_w, df_w), welch
+        pi = prob_improvement(reference, other)
+        boot = _bootstrap(reference, other, level) if describe else (math.nan,) * 4
+        extra = {}
     p_adj = p if p_holm is None else p_holm
     p_tost = _tost(delta, se, df, margin)
-    boot = _bootstrap(reference, other, level) if describe else (math.nan,) * 4
     return Difference(
         delta,
         low,
@@ -264,8 +337,10 @@ def difference(
         boot[3],
         margin,
         p_tost,
-        seeds_needed(a, b, margin, alpha) if describe else math.nan,
-        decide(delta, p_adj, p_tost, alpha),
+        seeds_needed(a, b, margin, alpha, d=d) if describe else math.nan,
+        decide(delta, p_adj, p_tost, alpha, headroom, margin),
+        headroom=headroom,
+        **extra,
     )
 
 
@@ -275,13 +350,18 @@ def differences(
     level: float = 0.95,
     margin: float = 0.01,
     describe: bool = True,
+    paired: Sequence[bool] | bool = False,
 ) -> list[Difference]:
-    """`difference` of each of `others` against `reference`, with Holm's adjustment across them."""
+    """`difference` of each of `others` against `reference`, with Holm's adjustment across them; `paired`: one flag
+    for all, or one per entry of `others`."""
     from dataclasses import replace
 
-    raw = [difference(reference, other, level, margin, describe=describe) for other in others]
+    flags = [paired] * len(others) if isinstance(paired, bool) else list(paired)
+    raw = [difference(reference, o, level, margin, describe=describe, paired=f) for o, f in zip(others, flags)]
     alpha = 1 - level
     return [
-        replace(d, p_holm=p, verdict=decide(d.delta, p, d.p_tost, alpha)) if not math.isnan(p) else d
+        replace(d, p_holm=p, verdict=decide(d.delta, p, d.p_tost, alpha, d.headroom, d.margin))
+        if not math.isnan(p)
+        else d
         for d, p in zip(raw, holm([d.p for d in raw]))
     ]

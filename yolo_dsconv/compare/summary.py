@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .convergence import CONVERGED, classify
+from .convergence import AT_FLOOR, CONVERGED, classify
 from .errors import CompareError
 from .runs import LABELS, METRIC_KEYS, RunResult
 from .sequential import look_level
-from .stats import Difference, Spread, differences, spread
+from .stats import NO_INTERVAL, Difference, Spread, differences, spread
 
 __all__ = (
     "DEFAULT_MARGIN",
+    "FLOOR",
     "METRIC_KEYS",
     "Costs",
     "Summary",
@@ -27,6 +28,8 @@ __all__ = (
     "summary_from_json",
     "with_reference",
 )
+
+FLOOR = "no verdict: nothing learned"  # the verdict when every run of the variant or of the reference is at floor
 
 # One mAP50-95 point: the resolution at which detection results are reported and gains claimed (COCO tables give
 # one decimal of a percent point), a tenth of what one Ultralytics scale step buys (yolov8n → s: +7.4 points).
@@ -96,10 +99,11 @@ class Summary:
         return self.rows[0]
 
     def decided(self) -> bool:
-        """Every variant's verdict on the selected metric is better, worse or equivalent."""
-        from .stats import BETTER, EQUIVALENT, WORSE
+        """Every variant's verdict on the selected metric is one more seeds cannot change: better, worse, equivalent,
+        not worse (at the ceiling), or no verdict because runs learned nothing (at the floor)."""
+        from .stats import BETTER, EQUIVALENT, NOT_WORSE, WORSE
 
-        return all(r.vs[self.key].verdict in (BETTER, WORSE, EQUIVALENT) for r in self.rows[1:])
+        return all(r.vs[self.key].verdict in (BETTER, WORSE, EQUIVALENT, NOT_WORSE, FLOOR) for r in self.rows[1:])
 
     def to_json(self) -> list[dict[str, Any]]:
         """The rows as JSON-ready dicts (nan stays nan; the writer turns it into null)."""
@@ -130,6 +134,10 @@ def summarize(
 ) -> Summary:
     """Classify every run's convergence and compare every variant with the first.
 
+    A variant whose seeds are the reference's is compared seed by seed (paired). A run whose best stays below the
+    margin (at most DEFAULT_MARGIN) is at floor; a variant whose runs, or the reference's, are all at floor gets the
+    FLOOR verdict instead of a test's.
+
     With `looks` > 1 (seeds=auto) every test runs at alpha / looks (Bonferroni over the planned looks), so the
     chance of a false better/worse verdict across all looks stays at or below 1 - level. With `converged_only` the
     statistics use the converged runs alone, each run classified as in the full comparison (the take-off check
@@ -143,7 +151,7 @@ def summarize(
     per_look = look_level(level, looks)
     sibling = statistics.median(getattr(r, key) for r in runs) if runs else math.nan
     for r in runs:
-        r.convergence = classify(r.curve, tol, sibling)
+        r.convergence = classify(r.curve, tol, sibling, min(margin, DEFAULT_MARGIN))
     left_out: list[RunResult] = []
     if converged_only:
         left_out = [r for r in runs if r.convergence != CONVERGED]
@@ -155,18 +163,23 @@ def summarize(
                 "at least one converged run per variant"
             )
     rows = []
+    by_seed = sorted(runs, key=lambda r: r.seed)  # so that paired values line up seed by seed
     for c in costs:
-        mine = [r for r in runs if r.variant == c.variant]
+        mine = [r for r in by_seed if r.variant == c.variant]
         states: dict[str, int] = {}
         for r in mine:
             states[r.convergence] = states.get(r.convergence, 0) + 1
         spreads = {k: spread([getattr(r, k) for r in mine]) for k in LABELS}
         rows.append(VariantSummary(c, [r.seed for r in mine], states, spreads))
+    states = {c.variant: [r.convergence for r in by_seed if r.variant == c.variant] for c in costs}
+    floored = {v for v, got in states.items() if got and all(state == AT_FLOOR for state in got)}
+    paired = [rows[0].seeds == row.seeds for row in rows[1:]]
     for k in LABELS:
-        ref = [getattr(r, k) for r in runs if r.variant == costs[0].variant]
-        others = [[getattr(r, k) for r in runs if r.variant == c.variant] for c in costs[1:]]
-        for row, d in zip(rows[1:], differences(ref, others, per_look, margin)):
-            row.vs[k] = d
+        ref = [getattr(r, k) for r in by_seed if r.variant == costs[0].variant]
+        others = [[getattr(r, k) for r in by_seed if r.variant == c.variant] for c in costs[1:]]
+        for row, d in zip(rows[1:], differences(ref, others, per_look, margin, paired=paired)):
+            at_floor = {costs[0].variant, row.variant} & floored
+            row.vs[k] = replace(d, verdict=FLOOR) if at_floor and d.verdict != NO_INTERVAL else d
     return Summary(rows, runs, metric, per_look, margin, tol, looks, left_out, converged_only)
 
 

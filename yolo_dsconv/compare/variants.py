@@ -7,6 +7,10 @@
   width chosen so its parameters come closest to the ExpandConv layer's at the base's scale. It adds a layer and
   the parameters without the large receptive field (3×3 taps: +4 P5 pixels against ExpandConv's +80).
 Any other entry is a model YAML path, taken as it is.
+
+With init="identity" every grafted variant starts as the identity (an outer shortcut, last BatchNorm scale zero):
+ExpandConv with its `init` argument, and the control as the plugin's `ControlC2f`, which is that C2f with the
+shortcut. From shared pretrained weights all variants then compute the same function at step 0.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ __all__ = (
     "make_variants",
     "measure",
     "plan_variants",
+    "scale_of",
 )
 
 BUILT_IN = ("stock", "dsconv", "sparse", "control")
@@ -51,11 +56,13 @@ class Variant:
     params: int = 0
     gflops: float = 0.0
     layer_params: int = 0
+    transferred: int = 0  # tensors taken from compare's pretrained= weights (0: none given)
     text: str | None = field(default=None, repr=False)  # the YAML to write (None: a user's file, used in place)
     file: str | None = None  # where `text` is written
 
 
-def _scale_of(name: str) -> str:
+def scale_of(name: str) -> str:
+    """The scale letter a model name selects ('' for none), as Ultralytics guesses it."""
     from ultralytics.nn.tasks import guess_model_scale
 
     return guess_model_scale(name)
@@ -91,10 +98,10 @@ def _expandconv_layer(data: dict, index: int, scale: str) -> nn.Module:
     return layers[index]
 
 
-def _grafted(name: str, text: str, source: str, scale: str) -> str:
-    """The YAML text of a grafted variant (dsconv, sparse or control)."""
+def _grafted(name: str, text: str, source: str, scale: str, init: str = "default") -> str:
+    """The YAML text of a grafted variant (dsconv, sparse or control), starting as `init` says."""
     try:
-        dsconv = graft_text(text, source=source)
+        dsconv = graft_text(text, source=source, init=init)
     except GraftError as e:
         raise GraftError(f"compare: variant {name!r} needs an SPPF in base={source}: {e}") from e
     if name == "dsconv":
@@ -103,17 +110,19 @@ def _grafted(name: str, text: str, source: str, scale: str) -> str:
     if name == "sparse":  # ExpandConv's own defaults, but dense=False
         defaults = inspect.signature(ExpandConv).parameters
         k, d, e = (defaults[p].default for p in ("k", "d", "e"))
-        return graft_text(text, args=[c2, list(k), d, e, False], source=source).text
+        return graft_text(text, args=[c2, list(k), d, e, False], source=source, init=init).text
     layer = _expandconv_layer(dsconv.data, dsconv.index, scale)
     out = layer.out_channels
     c_, _ = control_hidden(layer.in_channels, out, sum(p.numel() for p in layer.parameters()))
-    return graft_text(
-        text, module="C2f", args=[c2, False, 1, round((c_ + 0.5) / out, 6)], stack=True, source=source
-    ).text
+    e = round((c_ + 0.5) / out, 6)
+    if init == "default":  # the stock C2f, as every comparison before init= wrote it
+        return graft_text(text, module="C2f", args=[c2, False, 1, e], stack=True, source=source).text
+    return graft_text(text, module="ControlC2f", args=[c2, False, 1, e], stack=True, source=source, init=init).text
 
 
-def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Variant]:
-    """Each variant's model name in `folder` and the hash of its YAML, computed without writing anything.
+def plan_variants(base: str | Path, names: list[str], folder: Path, init: str = "default") -> list[Variant]:
+    """Each variant's model name in `folder` and the hash of its YAML, computed without writing anything; the
+    grafted variants start as `init` says.
 
     Raises:
         GraftError: the base cannot be found, or has no SPPF for a grafted variant.
@@ -121,14 +130,14 @@ def plan_variants(base: str | Path, names: list[str], folder: Path) -> list[Vari
         FileExistsError: a variant's YAML exists in `folder` with other content (it is never overwritten).
     """
     src = resolve_model_yaml(base)
-    scale = _scale_of(Path(str(base)).name)
+    scale = scale_of(Path(str(base)).name)
     stem = unscaled_name(src.name)[: -len(src.suffix)]
     text = src.read_text()
     out = []
     for name in names:
         if name in BUILT_IN:
             file = folder / (f"{stem}.yaml" if name == "stock" else f"{stem}-{name}.yaml")
-            content = text if name == "stock" else _grafted(name, text, src.name, scale)
+            content = text if name == "stock" else _grafted(name, text, src.name, scale, init)
             if file.exists() and file.read_text() != content:
                 raise FileExistsError(
                     f"compare: {file} exists with other content; a comparison never overwrites a YAML"

@@ -1,6 +1,8 @@
-"""Built-in data: a synthetic shapes dataset in YOLO format for every task, generated with OpenCV."""
+"""Built-in data: a synthetic shapes dataset in YOLO format for every task, generated with OpenCV; and a trainable
+copy of a dataset kept on read-only storage."""
 
 from .labels import FLIP_IDX, KEYPOINTS
+from .local_copy import local_copy
 from .shapes import LEVELS, SHAPE_CLASSES, TASKS, generate_shapes_dataset
 
-__all__ = ("FLIP_IDX", "KEYPOINTS", "LEVELS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset")
+__all__ = ("FLIP_IDX", "KEYPOINTS", "LEVELS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset", "local_copy")

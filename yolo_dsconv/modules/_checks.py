@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ("check_dilations", "check_kernels", "check_positive_int")
+__all__ = ("INITS", "check_dilations", "check_init", "check_kernels", "check_positive_int")
+
+INITS = ("default", "identity")
 
 
 def check_positive_int(name: str, value: object, owner: str) -> int:
@@ -44,3 +46,16 @@ def check_dilations(d: object, n: int, owner: str) -> tuple[int, ...]:
         if isinstance(di, bool) or not isinstance(di, int) or di < 1:
             raise ValueError(f"{owner}: dilation {di!r} in d={d!r} is invalid, expected positive integers")
     return ds
+
+
+def check_init(init: object, c1: int, c2: int, owner: str) -> bool:
+    """Whether `init` asks for the identity start (an outer shortcut, last BatchNorm scale zero), else ValueError:
+    `init` not one of INITS, or "identity" with c1 != c2 (the shortcut adds the input to the output)."""
+    if init not in INITS:
+        raise ValueError(f"{owner}: init={init!r} is invalid, expected one of {', '.join(INITS)}")
+    if init == "identity" and c1 != c2:
+        raise ValueError(
+            f"{owner}: init='identity' needs c1 == c2 for its shortcut, got c1={c1}, c2={c2} "
+            "(graft gives the inserted layer its anchor's width)"
+        )
+    return init == "identity"

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from ultralytics.nn.modules.conv import Conv
 
-from ._checks import check_dilations, check_kernels, check_positive_int
+from ._checks import check_dilations, check_init, check_kernels, check_positive_int
 from .conv import DepthwiseConv, DSConv
 from .pruning import capturing
 
@@ -39,6 +39,9 @@ class ExpandConv(nn.Module):
         d (int | Sequence[int] | None): Dilation of each branch; None uses k.
         e (float): Hidden width ratio, c_ = int(c1·e).
         dense (bool): Put a dense DW k×k before each dilated DW stage.
+        init (str): "default", or "identity": an outer shortcut, x + cv2(...), with cv2's last BatchNorm scale at
+            zero, so the module is the identity at step 0 and still learns from it (ReZero; Ultralytics' `Residual`
+            zero-initialises its block's last layer the same way). Needs c1 == c2.
 
     Shapes:
         x: (N, c1, H, W) -> (N, c2, H, W) for every H, W ≥ 1.
@@ -52,6 +55,7 @@ class ExpandConv(nn.Module):
         d: int | Sequence[int] | None = None,
         e: float = 0.5,
         dense: bool = True,
+        init: str = "default",
     ) -> None:
         super().__init__()
         owner = type(self).__name__
@@ -77,6 +81,9 @@ class ExpandConv(nn.Module):
             for ki, di in zip(ks, ds)
         )
         self.cv2 = DSConv(c_ * (len(ks) + 1), c2, 1)
+        self.add = check_init(init, c1, c2, owner)
+        if self.add:
+            nn.init.zeros_(self.cv2.pw.bn.weight)
 
     @property
     def in_channels(self) -> int:
@@ -94,6 +101,7 @@ class ExpandConv(nn.Module):
         return tuple(branch_receptive_field(ki, di, self.dense) for ki, di in zip(self.k, self.d))
 
     merged: bool = False  # set by `merge()`; checkpoints pickled before it existed read this class default
+    add: bool = False  # the identity start's shortcut (init="identity"); older checkpoints read this class default
 
     def merge(self) -> ExpandConv:
         """Precompute the eager CPU inference form, once the BatchNorms are folded (`model.fuse()` calls this).
@@ -137,8 +145,10 @@ class ExpandConv(nn.Module):
         """Compress, run the branches on the compressed map, concatenate with it and fuse."""
         y = self.cv1(x)
         if self.merged and not self.training and y.device.type == "cpu" and not capturing():
-            return self.cv2(torch.cat([y, self._branches_merged(y)], 1))
-        return self.cv2(torch.cat([y, *(m(y) for m in self.m)], 1))
+            out = self.cv2(torch.cat([y, self._branches_merged(y)], 1))
+        else:
+            out = self.cv2(torch.cat([y, *(m(y) for m in self.m)], 1))
+        return x + out if self.add else out
 
     def extra_repr(self) -> str:
-        return f"k={self.k}, d={self.d}, c_={self.c_}, dense={self.dense}"
+        return f"k={self.k}, d={self.d}, c_={self.c_}, dense={self.dense}" + (", init=identity" if self.add else "")

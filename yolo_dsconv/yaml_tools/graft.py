@@ -13,6 +13,7 @@ as `dsconv_inserted: [p]`, which lets stock weights transfer across the insertio
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,7 @@ def graft_text(
     args: list | None = None,
     stack: bool = False,
     source: str = "",
+    init: str = "default",
 ) -> GraftResult:
     """Graft `module` into the YAML `text` after the anchor layer; see the module docstring.
 
@@ -132,9 +134,12 @@ def graft_text(
         args: the new row's args; default [anchor's args[0]] (same output channels as the anchor).
         stack: allow grafting when the YAML already contains `module`.
         source: name of the input, for the header comment.
+        init: "default", or "identity": the new layer starts as the identity (its `init` argument, the arguments
+            before it filled with the module's defaults); for modules with an `init` parameter (ExpandConv,
+            ControlC2f).
 
     Raises:
-        GraftError: unreadable YAML, no or ambiguous anchor, already grafted, unknown module, or bad args.
+        GraftError: unreadable YAML, no or ambiguous anchor, already grafted, unknown module, bad args or init.
     """
     try:
         data = yaml.safe_load(text)
@@ -182,6 +187,7 @@ def graft_text(
         raise GraftError(
             f"graft: args={args!r} is invalid, expected a non-empty list starting with the output channels"
         )
+    args = _with_init(module, args, init)
 
     lines = text.splitlines()
     row_lines = _row_lines(lines, len(rows))
@@ -269,6 +275,32 @@ def _dump_model_dict(d: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _with_init(module: str, args: list, init: str) -> list:
+    """`args` with the module's `init` argument set to `init` (the arguments before it filled with its defaults)."""
+    from ..modules import INITS
+
+    if init not in INITS:
+        raise GraftError(f"graft: init={init!r} is invalid, expected one of {', '.join(INITS)}")
+    if init == "default":
+        return args
+    from ultralytics.nn import tasks
+
+    params = list(inspect.signature(getattr(tasks, module)).parameters.values())[1:]  # after c1: c2, ...
+    names = [p.name for p in params]
+    if "init" not in names:
+        raise GraftError(
+            f"graft: init={init} needs a module with an init argument (ExpandConv, ControlC2f), not {module}"
+        )
+    at = names.index("init")
+    if len(args) > at:
+        raise GraftError(f"graft: args={args!r} already reach init (argument {at}); give init there or drop init=")
+    return [*args, *(_yaml_value(p.default) for p in params[len(args) : at]), init]
+
+
+def _yaml_value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _check_module(module: str) -> None:
     from ultralytics.nn import tasks  # ExpandConv, DSConv: registered by the package's __init__, run before this
 
@@ -287,15 +319,16 @@ def graft(
     module: str = "ExpandConv",
     args: list | None = None,
     stack: bool = False,
+    init: str = "default",
 ) -> dict:
     """Graft `module` into a model YAML (path, stock name or dict) after `after`; returns the new model dict.
 
     The dict is what `DetectionModel(dict)` or `YOLO` builds from; it carries `dsconv_inserted`. See graft_text.
     """
     if isinstance(model, dict):
-        return graft_text(_dump_model_dict(model), after, module, args, stack, "a model dict").data
+        return graft_text(_dump_model_dict(model), after, module, args, stack, "a model dict", init).data
     path = resolve_model_yaml(model)
-    return graft_text(path.read_text(), after, module, args, stack, path.name).data
+    return graft_text(path.read_text(), after, module, args, stack, path.name, init).data
 
 
 def graft_file(
@@ -307,12 +340,14 @@ def graft_file(
     stack: bool = False,
     overwrite: bool = False,
     check: bool = True,
+    init: str = "default",
 ) -> tuple[Path, GraftResult]:
     """Graft into a YAML file and write the result; returns (output path, GraftResult).
 
     The default output is `<base>-dsconv.yaml` in the working directory (base: the file name without a scale
     letter, so `model=<base><scale>-dsconv.yaml` selects a scale). Never writes over the input, nor over an
     existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
+    `init`: as in graft_text.
     """
     src = resolve_model_yaml(model)
     classic = is_classic(yaml.safe_load(src.read_text()))
@@ -324,7 +359,7 @@ def graft_file(
         )
     if out.exists() and not overwrite:
         raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
-    result = graft_text(src.read_text(), after, module, args, stack, src.name)
+    result = graft_text(src.read_text(), after, module, args, stack, src.name, init)
     if check and classic:
         _check_builds_classic(result.data)
     elif check:  # built under the input's name, so Ultralytics reads its scale and task from it, not from out=

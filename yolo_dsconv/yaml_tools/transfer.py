@@ -15,7 +15,7 @@ import re
 
 import torch
 
-__all__ = ("INSERTED_KEY", "renumbered_copy", "stock_source")
+__all__ = ("INSERTED_KEY", "renumbered_copy", "stock_source", "transfer_count")
 
 INSERTED_KEY = "dsconv_inserted"
 _KEY = re.compile(r"^model\.(\d+)\.")
@@ -60,3 +60,14 @@ def stock_source(
         return None
     skipped = sum(1 for k in model.state_dict() if (m := _KEY.match(k)) and int(m.group(1)) in inserted)
     return renumbered_copy(source, inserted), inserted, skipped
+
+
+def transfer_count(model: torch.nn.Module, weights: dict | torch.nn.Module) -> int:
+    """How many of `model`'s state tensors `model.load(weights)` takes over by name and shape (Ultralytics'
+    `intersect_dicts`), across inserted layers as `stock_source` maps them. Ultralytics' own "Transferred" line can
+    count a few more: it also rebuilds a Detect classification branch of another class count to transfer its hidden
+    layers."""
+    mapped = stock_source(model, weights)
+    source = mapped[0] if mapped else (weights.get("ema") or weights["model"]) if isinstance(weights, dict) else weights
+    theirs, ours = source.state_dict(), model.state_dict()
+    return sum(1 for k, v in theirs.items() if k in ours and v.shape == ours[k].shape)

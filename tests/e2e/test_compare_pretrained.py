@@ -1,0 +1,130 @@
+"""compare from pretrained weights on real photos: the classic COCO YOLOv5n into every variant, identity start,
+paired verdicts; and every bad pretrained=/init=/freeze= refused in one line with nothing written."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import run_cmd
+from yolo_dsconv.checkpoints import NotACheckpoint
+
+BACKBONE_NECK = 342
+# 2 variants x 2 seeds, 2 epochs at 96 px on 32 + 16 Aquarium photos: the smallest real-photo comparison.
+SMALL = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=96", "batch=16", "init=identity"]
+
+
+@pytest.fixture(scope="module")
+def real_compare(realdata, aquarium_small, tmp_path_factory) -> tuple[Path, str]:
+    project = tmp_path_factory.mktemp("real") / "runs"
+    weights = realdata / "weights" / "yolov5n.pt"
+    proc = run_cmd(
+        ["yolo-dsconv", "compare", f"data={aquarium_small}", f"pretrained={weights}", *SMALL, f"project={project}"],
+        cwd=project.parent,
+    )
+    return project, proc.stdout
+
+
+def test_every_run_records_the_weights_and_what_they_gave(real_compare, realdata):
+    project, _ = real_compare
+    digest = hashlib.sha256((realdata / "weights" / "yolov5n.pt").read_bytes()).hexdigest()
+    config = json.loads((project / "compare_config.json").read_text())
+    assert config["pretrained"] == {"sha256": digest, "kind": "classic", "transferred": {"stock": 342, "dsconv": 342}}
+    assert config["init"] == "identity"
+    with open(project / "compare.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 and {r["pretrained_sha256"] for r in rows} == {digest}
+    assert {int(r["transferred"]) for r in rows} == {BACKBONE_NECK}
+    for variant in ("stock", "dsconv"):
+        record = json.loads((project / variant / "seed0" / "compare_run.json").read_text())["result"]
+        assert (record["pretrained_sha256"], record["transferred"]) == (digest, BACKBONE_NECK)
+    grafted = yaml.safe_load((project / "models" / "yolov5-dsconv.yaml").read_text())
+    row = (grafted["backbone"] + grafted["head"])[grafted["dsconv_inserted"][0]]
+    assert row[2] == "ExpandConv" and row[3][-1] == "identity"
+
+
+def test_the_verdict_is_paired_and_knows_its_floor(real_compare):
+    project, out = real_compare
+    doc = json.loads((project / "compare.json").read_text())
+    d = doc["summary"][1]["vs_map50_95"]
+    assert d["paired"] is True
+    runs = doc["runs"]
+    at_floor = all(max(r["curve"]) < 0.01 for r in runs if r["variant"] == "stock") or all(
+        max(r["curve"]) < 0.01 for r in runs if r["variant"] == "dsconv"
+    )
+    assert (d["verdict"] == "no verdict: nothing learned") == at_floor
+    assert "paired t-test" in out and "paired by seed" in out
+    assert "| paired t |" in (project / "compare.md").read_text()
+
+
+def _refused(args: list[str], tmp_path: Path) -> str:
+    project = tmp_path / "never"
+    proc = run_cmd(["yolo-dsconv", "compare", *args, f"project={project}"], cwd=tmp_path, check=False)
+    assert proc.returncode != 0
+    assert not project.exists(), "a refused comparison wrote its project"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_a_missing_weights_file_is_refused(tmp_path):
+    assert "pretrained=nosuch.pt" in _refused(["pretrained=nosuch.pt"], tmp_path)
+    assert "does not exist" in _refused(["pretrained=nosuch.pt"], tmp_path)
+
+
+def test_a_file_that_is_no_checkpoint_is_refused(tmp_path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"junk")
+    assert "is not a torch checkpoint" in _refused([f"pretrained={junk}"], tmp_path)
+    with pytest.raises(NotACheckpoint):
+        from yolo_dsconv.checkpoints import checkpoint_kind
+
+        checkpoint_kind(junk)
+
+
+def test_a_planted_pickle_is_refused_and_runs_nothing(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "checkpoints"))
+    from test_classic_weights import _planted
+
+    marker = tmp_path / "ran"
+    file = _planted(tmp_path / "yolov5n.pt", marker)
+    assert "which can run code" in _refused([f"pretrained={file}"], tmp_path)
+    assert not marker.exists()
+
+
+def test_weights_of_another_architecture_are_refused_with_how_much_they_transfer(tmp_path):
+    import torch
+    from ultralytics.nn.tasks import DetectionModel
+
+    file = tmp_path / "yolov8n.pt"
+    torch.save({"model": DetectionModel("yolov8n.yaml", verbose=False), "train_args": {}}, file)
+    line = _refused([f"pretrained={file}"], tmp_path)
+    assert "transfers" in line and "of the 342 tensors outside the head of stock" in line
+    assert "another architecture" in line
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("init=zero", "init='zero' is invalid, expected one of default, identity"),
+        ("freeze=99", "freeze=99 is invalid, expected an integer 0..24"),
+    ],
+)
+def test_bad_init_and_freeze_are_refused(arg, message, tmp_path):
+    assert message in _refused([arg], tmp_path)
+
+
+def test_graft_refuses_identity_where_the_layer_changes_width(tmp_path):
+    proc = run_cmd(
+        ["yolo-dsconv", "graft", "model=yolov5n.yaml", "args=[512]", "init=identity", f"out={tmp_path / 'g.yaml'}"],
+        cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0 and "needs c1 == c2" in proc.stderr
+    assert not (tmp_path / "g.yaml").exists()
