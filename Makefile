@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export YOLO_OFFLINE ?= 1
 export YOLO_AUTOINSTALL ?= false
 
-.PHONY: install demo info test test-all classic-env exports-env exports lint ultralytics-tests versions versions-ci mutation bench clean
+.PHONY: install demo info docs dist test test-all classic-env exports-env exports lint ultralytics-tests versions versions-ci mutation bench clean
 
 install: $(STAMP)
 
@@ -20,11 +20,19 @@ $(STAMP): setup.cfg setup.py pyproject.toml constraints.txt
 	  "about $(NEED_GIB) GiB (torch's CUDA build). Free some space and run it again." >&2; exit 1; }; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=70" wheel
-	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation -e ".[dev,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)  ## main job: stock yolov5n against yolov5n-dsconv, 3 seeds each on the built-in data, with intervals and verdicts
 	$(BIN)/yolo-dsconv compare variants=stock,dsconv seeds=3 project=demo_runs
+
+docs: $(STAMP)  ## the documentation site into site/ (MkDocs, offline, warnings as errors)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+dist: $(STAMP)  ## the release: sdist and wheel into dist/, checked by twine (the version is yolo_dsconv/_version.py)
+	rm -rf dist build
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 info: $(STAMP)
 	$(BIN)/yolo-dsconv info model=yolov5s-dsconv.yaml
@@ -81,4 +89,4 @@ bench: $(STAMP)  ## speed targets (README "Speed")
 	$(BIN)/yolo-dsconv bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache

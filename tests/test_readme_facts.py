@@ -13,7 +13,9 @@ from ultralytics import YOLO
 from helpers import REPO, unwrap
 from yolo_dsconv.profile import model_costs
 
-README = (REPO / "README.md").read_text()
+# The README is the front page; the manual's pages (docs/*.md, docs/evidence/*.md) hold the rest of what it used to say.
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *sorted((REPO / "docs" / "evidence").glob("*.md"))]
+README = "\n".join(p.read_text() for p in PAGES)
 PROSE = unwrap(README)
 
 

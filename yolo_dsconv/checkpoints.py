@@ -50,11 +50,16 @@ _TORCH_CLASSES = (
     nn.Conv2d, nn.BatchNorm2d, nn.SiLU, nn.ReLU, nn.LeakyReLU, nn.Hardswish, nn.Identity, nn.Sequential,
     nn.ModuleList, nn.MaxPool2d, nn.Upsample,
 )  # fmt: skip
-# Modules whose names in a pickle mean it can run code or reach the system; `builtins` is judged name by name.
+# A screen for Ultralytics-format files, which Ultralytics then loads without restriction: a global from one of these
+# modules, a dotted path through one, a callable of these names, or a builtin other than plain containers (and
+# `getattr`, which pickles every bound method: Ultralytics' fused models hold some) refuses the file. It catches the
+# usual payloads; it is not a sandbox (classic files get the allow-list reader instead).
 UNSAFE = ("os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "runpy", "importlib", "pty", "code",
           "ctypes", "webbrowser", "pickle", "marshal", "multiprocessing", "signal")  # fmt: skip
+_UNSAFE_NAMES = {"system", "popen", "eval", "exec", "compile", "__import__", "spawn", "execv", "execve", "Popen",
+                 "check_output", "getoutput", "load_module"}  # fmt: skip
 _SAFE_BUILTINS = {"set", "frozenset", "dict", "list", "tuple", "slice", "complex", "bytearray", "int", "float",
-                  "str", "bool", "range"}  # fmt: skip
+                  "str", "bool", "range", "getattr"}  # fmt: skip
 
 
 class CheckpointError(TypeError):
@@ -127,10 +132,10 @@ def pickle_globals(file: str | Path) -> set[tuple[str, str]]:
 
 
 def _unsafe(module: str, name: str) -> bool:
-    root = module.split(".")[0]
-    if root in ("builtins", "__builtin__"):
+    if module in ("builtins", "__builtin__"):
         return name not in _SAFE_BUILTINS
-    return root in UNSAFE
+    path = [*module.split("."), *name.split(".")]
+    return any(part in UNSAFE for part in path) or any(part in _UNSAFE_NAMES for part in path)
 
 
 def checkpoint_kind(file: str | Path) -> str:

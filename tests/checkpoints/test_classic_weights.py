@@ -192,3 +192,36 @@ def test_reading_a_classic_file_needs_no_classic_package_in_a_fresh_interpreter(
         args=[str(realdata / "weights" / "yolov5n.pt")],
     )
     assert proc.stdout.strip().splitlines()[-1] == str(BACKBONE_NECK)
+
+
+def test_a_fused_ultralytics_model_with_bound_methods_is_not_refused(tmp_path):
+    """Ultralytics' fused models pickle bound methods through builtins.getattr: the screen lets them through (the
+    upstream suite's test_restricted_load_criterion[True] failed when it did not)."""
+    from ultralytics.nn.tasks import DetectionModel
+
+    model = DetectionModel("yolov8n.yaml", verbose=False).eval()
+    model.fuse(verbose=False)
+    torch.save({"model": model}, tmp_path / "fused.pt")
+    assert ("__builtin__", "getattr") in pickle_globals(tmp_path / "fused.pt")  # torch pickles at protocol 2
+    assert checkpoint_kind(tmp_path / "fused.pt") == ULTRALYTICS
+
+
+class _Dotted:
+    """Pickles as a call of os.system reached through torch.serialization (protocol 4 names dotted paths)."""
+
+    def __reduce__(self):
+        import torch.serialization
+
+        return (torch.serialization.os.system, ("true",))
+
+
+def test_a_dotted_path_to_a_system_call_is_refused(tmp_path):
+    import pickle
+
+    file = tmp_path / "dotted.pt"
+    torch.save({"x": _Dotted()}, file, pickle_protocol=4)
+    names = {f"{m}.{n}" for m, n in pickle_globals(file)}
+    assert any("system" in n for n in names), names
+    with pytest.raises(CheckpointError, match="which can run code"):
+        checkpoint_kind(file)
+    assert pickle  # the standard pickler wrote it: no hand-made opcodes

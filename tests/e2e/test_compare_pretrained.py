@@ -128,3 +128,15 @@ def test_graft_refuses_identity_where_the_layer_changes_width(tmp_path):
     )  # fmt: skip
     assert proc.returncode != 0 and "needs c1 == c2" in proc.stderr
     assert not (tmp_path / "g.yaml").exists()
+
+
+def test_ap_by_object_size_of_every_run(real_compare):
+    project, _ = real_compare
+    proc = run_cmd(["yolo-dsconv", "sizes", f"project={project}"], cwd=project.parent)
+    doc = json.loads((project / "sizes.json").read_text())
+    assert set(doc["runs"]) == {f"{v}/seed{s}" for v in ("stock", "dsconv") for s in (0, 1)}
+    assert doc["imgsz"] == 96 and doc["table"]
+    for v in ("stock", "dsconv"):
+        kept = json.loads((project / v / "seed0" / "sizes_96px.json").read_text())
+        assert kept["n_small"] + kept["n_medium"] + kept["n_large"] > 0
+    assert "| size | boxes | variant |" in proc.stdout and (project / "sizes.md").is_file()

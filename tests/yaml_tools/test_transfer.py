@@ -51,7 +51,9 @@ def test_yolo_train_pretrained_stock_weights(stock_last, shapes_data, tmp_path):
     proc = tiny_train(MODEL_YAMLS / "yolov5n-dsconv.yaml", shapes_data, tmp_path, "ft", f"pretrained={stock_last}")
     x, y = transferred(proc.stdout + proc.stderr)
     assert x == y - 78  # ExpandConv of yolov5n: 78 state tensors (params + BN buffers)
-    assert (x, y) == (427, 505) and f"Ultralytics reports `Transferred {x}/{y}`" in (REPO / "README.md").read_text()
+    assert (x, y) == (427, 505) and f"Ultralytics reports `Transferred {x}/{y}`" in (
+        REPO / "docs" / "yaml-and-graft.md"
+    ).read_text()
 
 
 def test_stock_source_renumbers_only_a_checkpoint_of_the_stock_model():

@@ -259,7 +259,8 @@ def compare(
         backend: local (this machine), or ray: one Ray task per run.
         address: backend=ray only: "auto" or host:port joins a running cluster; None starts a local instance.
         threads: torch threads per run (default: the cores divided by jobs; Ray: 1 per task).
-        n_train, n_val: size of the built-in dataset.
+        n_train: training images of the built-in dataset.
+        n_val: validation images of the built-in dataset.
         shapes: the built-in dataset's difficulty, a key of `yolo_dsconv.data.LEVELS` (easy, hard).
         init: how the grafted variants start: "default", or "identity" (an outer shortcut whose last BatchNorm scale
             is zero, so that from shared pretrained= weights every variant computes the same function at step 0).

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = (
     "CSV_COLUMNS",
     "caption",
+    "clean_json",
     "figure",
     "format_summary",
     "markdown_runs",
@@ -64,6 +65,7 @@ CSV_COLUMNS = (
     "save_dir",
     "transferred",
     "pretrained_sha256",
+    "cpu",
 )
 
 
@@ -76,21 +78,21 @@ def write_csv(path: Path, runs: list[RunResult]) -> None:
             writer.writerow([getattr(r, c) for c in CSV_COLUMNS])
 
 
-def _clean(value: Any) -> Any:
+def clean_json(value: Any) -> Any:
     """JSON has no nan or inf: they become null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [clean_json(v) for v in value]
     return value
 
 
 def write_json(path: Path, config: dict, summary: Summary) -> None:
     """The configuration, every run (with its curve and convergence) and the per-variant summary."""
     document = {"config": config, "runs": [asdict(r) for r in summary.runs], "summary": summary.to_json()}
-    path.write_text(json.dumps(_clean(document), indent=1))
+    path.write_text(json.dumps(clean_json(document), indent=1))
 
 
 def _nan(x: float) -> bool:
@@ -387,10 +389,15 @@ def figure(s: Summary, config: dict) -> Figure:
     left.set_title(f"each seed (hollow: not converged); mean, {_pct(s.level)} t-interval", fontsize=9)
     mid.axhspan(-s.margin, s.margin, color="grey", alpha=0.2)
     mid.axhline(0, color="black", lw=0.8)
+    headroom = s.rows[1].vs[key].headroom if len(s.rows) > 1 else math.nan
+    if not _nan(headroom) and headroom < s.margin:  # the most any variant could gain: the metric's ceiling
+        mid.axhline(headroom, color="red", lw=0.8, ls="--")
+        mid.annotate("ceiling", (0.5, headroom), xytext=(2, 2), textcoords="offset points", fontsize=8, color="red")
     mid.set_xticks(range(len(names)), names)
     mid.set_xlim(0.5, len(names) - 0.2)
     mid.set_ylabel(f"Δ {label} vs {names[0]}")
-    mid.set_title(f"difference: Welch (solid), bootstrap (dotted); grey: ±{s.margin:g} equivalence", fontsize=9)
+    test = _test_names([r.vs[key] for r in s.rows[1:] if not _nan(r.vs[key].low)]).replace(" t-test", "")
+    mid.set_title(f"difference: {test} (solid), bootstrap (dotted); grey: ±{s.margin:g} equivalence", fontsize=9)
     right.set_xlabel("epoch")
     right.set_ylabel(f"validation {label}")
     right.set_title("mean over seeds, band ±1 std", fontsize=9)

@@ -27,6 +27,7 @@ __all__ = (
     "RUN_FILE",
     "Placement",
     "RunResult",
+    "cpu_record",
     "epoch_rows",
     "logged_epochs",
     "read_record",
@@ -73,6 +74,7 @@ class RunResult:
     ended: str = ""
     backend: str = ""  # local (in the compare process), process (one process per run, jobs>1) or ray
     attempts: int = 0  # training attempts, the last included (> 1: it was retried or resumed after a kill)
+    cpu: str = ""  # the processor and its vector extensions: CPU training's digits depend on its kernels
     pretrained_sha256: str = ""  # the sha256 of the pretrained= file it started from ("" for none)
     transferred: int = 0  # the tensors it took from that file
 
@@ -313,12 +315,31 @@ def train_run(
         ended=_now(),
         backend=placement.backend,
         attempts=attempts,
+        cpu=cpu_record(),
         pretrained_sha256=_sha256(train.get("pretrained")),
         transferred=variant.transferred,
         **read_scores(run_dir / "results.csv", metric),
     )
     write_record(run_dir, metric, result)
     return result
+
+
+_VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16")
+
+
+def cpu_record() -> str:
+    """The processor's model name and the vector extensions its kernels may use, e.g. "AMD EPYC (avx avx2 fma)";
+    the platform's processor string where /proc/cpuinfo is not there."""
+    import platform
+
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in info.splitlines()[:40] if ":" in line)
+    name = fields.get("model name\t", fields.get("model name", "")).strip()
+    flags = set(fields.get("flags\t\t", fields.get("flags\t", "")).split())
+    return f"{name} ({' '.join(f for f in _VECTOR_FLAGS if f in flags)})"
 
 
 def _sha256(file: Any) -> str:

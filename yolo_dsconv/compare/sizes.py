@@ -1,0 +1,227 @@
+"""COCO-style AP by object size for the runs of a detection comparison, on any YOLO-format dataset.
+
+Ultralytics scores COCO-style only against COCO or LVIS annotations, so the validation split's YOLO labels are
+turned into COCO ground truth here, each run's best.pt predicts that split, and pycocotools' COCOeval gives AP50-95
+for small (area < 32²), medium (< 96²) and large boxes. Areas are counted in the pixels the network sees: every
+box is scaled by imgsz / (the image's long side), as Ultralytics' letterbox scales it, so "small" means small for the
+receptive field, whatever the photos' own resolution. Each run keeps its result in `sizes_<imgsz>px.json` (computed
+once), and per variant the mean ± std and the paired (or Welch) interval against the reference come from
+`stats.difference`, as for mAP.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .stats import difference, spread
+
+__all__ = (
+    "SIZES",
+    "evaluate_sizes",
+    "ground_truth",
+    "markdown_sizes",
+    "project_sizes",
+    "run_sizes",
+    "size_table",
+    "sizes_of_runs",
+    "val_images",
+)
+
+SIZES = ("small", "medium", "large")
+_STAT_INDEX = {"small": 3, "medium": 4, "large": 5}  # COCOeval.stats: AP at [.5:.95] for each area range
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+def val_images(data_yaml: str | Path) -> list[Path]:
+    """The validation images of a YOLO dataset YAML (a folder of images, `<split>/images`), in name order."""
+    data_yaml = Path(data_yaml)
+    spec = yaml.safe_load(data_yaml.read_text())
+    root = Path(spec.get("path") or data_yaml.parent)
+    root = root if root.is_absolute() else data_yaml.parent / root
+    folder = root / spec["val"]
+    if not folder.is_dir():
+        raise FileNotFoundError(f"sizes: the val split {folder} is not a folder of images, expected one")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+
+
+def ground_truth(images: list[Path], imgsz: int) -> tuple[dict, dict[str, float]]:
+    """COCO ground truth from the YOLO labels beside `images` (…/images/x.jpg -> …/labels/x.txt), in network
+    pixels; and each image's scale (imgsz / long side)."""
+    from PIL import Image
+
+    out: dict[str, Any] = {"images": [], "annotations": [], "categories": []}
+    scales, classes = {}, set()
+    for i, image in enumerate(images):
+        with Image.open(image) as im:
+            w, h = im.size
+        s = imgsz / max(w, h)
+        scales[image.name] = s
+        out["images"].append({"id": i, "file_name": image.name, "width": w * s, "height": h * s})
+        label = image.parent.parent / "labels" / f"{image.stem}.txt"
+        rows = [r.split() for r in label.read_text().splitlines() if r.strip()] if label.is_file() else []
+        for row in rows:
+            c, cx, cy, bw, bh = int(row[0]), *(float(v) for v in row[1:5])
+            box = [(cx - bw / 2) * w * s, (cy - bh / 2) * h * s, bw * w * s, bh * h * s]
+            out["annotations"].append({"id": len(out["annotations"]) + 1, "image_id": i, "category_id": c,
+                                       "bbox": box, "area": box[2] * box[3], "iscrowd": 0})  # fmt: skip
+            classes.add(c)
+    out["categories"] = [{"id": c} for c in sorted(classes)]
+    return out, scales
+
+
+def run_sizes(weights: str | Path, data_yaml: str | Path, imgsz: int, device: str = "cpu") -> dict[str, float]:
+    """AP50-95 by object size of one model on the validation split (nan where the split has no box of a size).
+
+    Predictions are kept down to confidence 0.001 (as Ultralytics validates), at most 300 per image.
+    """
+    from ultralytics import YOLO
+
+    images = val_images(data_yaml)
+    truth, scales = ground_truth(images, imgsz)
+    model = YOLO(str(weights))
+    detections = []
+    for i, image in enumerate(images):
+        s = scales[image.name]
+        result = model.predict(str(image), imgsz=imgsz, conf=0.001, iou=0.7, max_det=300, device=device,
+                               verbose=False)[0].boxes  # fmt: skip
+        for (x1, y1, x2, y2), score, c in zip(result.xyxy.tolist(), result.conf.tolist(), result.cls.tolist()):
+            box = [x1 * s, y1 * s, (x2 - x1) * s, (y2 - y1) * s]
+            detections.append({"image_id": i, "category_id": int(c), "bbox": box, "score": score})
+    return evaluate_sizes(truth, detections)
+
+
+def evaluate_sizes(truth: dict, detections: list[dict]) -> dict[str, float]:
+    """COCOeval's AP50-95 for small, medium and large boxes (nan where `truth` has none), and the box counts."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
+        gt = COCO()
+        gt.dataset = truth
+        gt.createIndex()
+        dt = gt.loadRes(detections) if detections else COCO()
+        evaluation = COCOeval(gt, dt, "bbox")
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    counts = _counts(truth)
+    return {
+        **{size: (float(evaluation.stats[k]) if counts[size] else math.nan) for size, k in _STAT_INDEX.items()},
+        **{f"n_{size}": counts[size] for size in SIZES},
+    }
+
+
+def _counts(truth: dict) -> dict[str, int]:
+    areas = [a["area"] for a in truth["annotations"]]
+    return {
+        "small": sum(a < 32**2 for a in areas),
+        "medium": sum(32**2 <= a < 96**2 for a in areas),
+        "large": sum(a >= 96**2 for a in areas),
+    }
+
+
+def sizes_of_runs(runs: list, data_yaml: str | Path, imgsz: int, device: str = "cpu") -> dict[tuple[str, int], dict]:
+    """AP by size for every run (variant, seed) -> values, each computed once and kept in its folder."""
+    out = {}
+    for r in runs:
+        folder = Path(r.save_dir)
+        kept = folder / f"sizes_{imgsz}px.json"
+        if kept.is_file():
+            out[(r.variant, r.seed)] = json.loads(kept.read_text())
+            continue
+        weights = folder / "weights" / "best.pt"
+        if not weights.is_file():
+            continue
+        values = run_sizes(weights, data_yaml, imgsz, device)
+        kept.write_text(json.dumps(values, indent=1))
+        out[(r.variant, r.seed)] = values
+    return out
+
+
+def size_table(values: dict[tuple[str, int], dict], variants: list[str], level: float = 0.95,
+               margin: float = 0.01) -> list[dict]:  # fmt: skip
+    """Per variant and size: seeds, mean ± std and, against the first variant, Δ with its interval (paired when the
+    seeds are the same) and P(>ref). Rows for sizes the split does not hold are left out."""
+    rows = []
+    ref = variants[0]
+    for size in SIZES:
+        seeds = {v: sorted(s for (name, s), x in values.items() if name == v and not _nan(x[size])) for v in variants}
+        ref_values = [values[(ref, s)][size] for s in seeds[ref]]
+        if not ref_values:
+            continue
+        for v in variants:
+            mine = [values[(v, s)][size] for s in seeds[v]]
+            if not mine:
+                continue
+            m = spread(mine)
+            row = {"size": size, "variant": v, "n": m.n, "mean": m.mean, "std": m.std,
+                   "boxes": values[(v, seeds[v][0])][f"n_{size}"]}  # fmt: skip
+            if v != ref:
+                d = difference(ref_values, mine, level, margin, describe=False, paired=seeds[v] == seeds[ref])
+                row.update(delta=d.delta, low=d.low, high=d.high, p_improve=d.p_improve, paired=d.paired)
+            rows.append(row)
+    return rows
+
+
+def _nan(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def project_sizes(project: str | Path, imgsz: int | None = None, device: str = "cpu") -> tuple[list[dict], Path]:
+    """AP by size for every finished run of a comparison's folder, written to `sizes.md` and `sizes.json` there.
+
+    The data are the comparison's own (its data YAML, or the built-in set in `data/`), at its training size unless
+    `imgsz` is given. Returns the table rows (`size_table`) and the .md's path.
+
+    Raises:
+        CompareError: not a comparison's folder, or no finished run.
+    """
+    from .errors import CompareError
+    from .project import read_project
+    from .report import clean_json
+
+    state = read_project(project)
+    project = Path(project).resolve()
+    record = state.config["data"]
+    data = Path(record["yaml"]) if "yaml" in record else project / "data" / "data.yaml"
+    imgsz = imgsz or int(state.config["train"]["imgsz"])
+    runs = state.summary.runs + state.summary.left_out
+    if not runs:
+        raise CompareError(f"sizes: project={project} has no finished run")
+    values = sizes_of_runs(runs, data, imgsz, device)
+    variants = [r.variant for r in state.summary.rows]
+    rows = size_table(values, variants, state.summary.level, state.summary.margin)
+    document = {"data": str(data), "imgsz": imgsz, "runs": {f"{v}/seed{s}": x for (v, s), x in values.items()},
+                "table": rows}  # fmt: skip
+    (project / "sizes.json").write_text(json.dumps(clean_json(document), indent=1))
+    md = project / "sizes.md"
+    md.write_text(markdown_sizes(rows, imgsz, len(values)) + "\n")
+    return rows, md
+
+
+def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
+    """The table of `size_table` rows in Markdown, with what the sizes mean."""
+    lines = [
+        f"AP50-95 by object size (COCO areas: small < 32², medium < 96², large; in pixels at {imgsz} px, the size the "
+        f"network sees), {n_runs} runs, validation split; Δ against the first variant, paired by seed where the seeds "
+        "are the same.",
+        "",
+        "| size | boxes | variant | seeds | AP50-95 mean ± std | Δ [95 % CI] | P(>ref) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        delta = f"{r['delta']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]" if "delta" in r else "reference"
+        p = f"{r['p_improve']:.2f}" if "p_improve" in r else ""
+        std = "" if _nan(r["std"]) else f" ± {r['std']:.3f}"
+        lines.append(
+            f"| {r['size']} | {r['boxes']} | {r['variant']} | {r['n']} | {r['mean']:.3f}{std} | {delta} | {p} |"
+        )
+    return "\n".join(lines)
