@@ -69,7 +69,7 @@ def test_fuse_folds_every_batchnorm_and_matches_the_unfused_model():
     torch.testing.assert_close(_out(model, x), before, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("args", [[], [256, [5, 7], None, 0.5, True, 1]])
+@pytest.mark.parametrize("args", [[], [256, [5, 7], None, 0.5, True, "default", 1]])
 def test_wrong_args_get_the_same_error_as_in_the_new_parser(args):
     from ultralytics.nn.tasks import DetectionModel
 
@@ -218,3 +218,26 @@ def test_yolov5_commands_train_val_detect_export_as_stock_does(tmp_path):
     for step in ("train", "val", "detect", "export", "onnx", "torchscript", "parity"):
         assert steps["yolov5n-dsconv"][step] == steps["yolov5n"][step], (step, steps)
     assert steps["yolov5n-dsconv"]["parity"] == (0, 0, True, True) and steps["yolov5n-dsconv"]["train"] == 0, steps
+
+
+def test_the_identity_start_works_in_the_classic_parser_and_its_fuse():
+    """A classic YAML grafted with init=identity: at step 0 the classic model with stock weights computes what stock
+    computes; trained scales (randomised here) survive the classic fuse."""
+    torch.manual_seed(0)
+    stock_text = (PACKAGE_YAMLS / "yolov5n.yaml").read_text()
+    graft = graft_text(stock_text, source="yolov5n.yaml", init="identity").data
+    stock = yolo.DetectionModel(str(PACKAGE_YAMLS / "yolov5n.yaml"))
+    ds = yolo.DetectionModel(graft)
+    assert ds.model[10].add is True
+    shifted = {k: v for k, v in stock.state_dict().items()}
+    renumbered = {}
+    for k, v in shifted.items():
+        i = int(k.split(".")[1])
+        renumbered[k.replace(f"model.{i}.", f"model.{i + 1 if i >= 10 else i}.", 1)] = v
+    ds.load_state_dict(renumbered, strict=False)  # every stock layer, across the inserted one
+    x = torch.rand(1, 3, 64, 64)
+    torch.testing.assert_close(_out(ds, x), _out(stock, x))
+    randomise_bn(ds)
+    unfused = _out(ds, x)
+    ds.fuse()
+    torch.testing.assert_close(_out(ds, x), unfused, rtol=1e-4, atol=1e-4)

@@ -34,7 +34,8 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "model=nosuch.pt"], "info: model=nosuch.pt is not a file, expected a checkpoint or a model YAML"),
         (
             ["frobnicate"],
-            "unknown command 'frobnicate'; valid commands: info, compare, report, demo, graft, erf, dataset, bench",
+            "unknown command 'frobnicate'; valid commands: info, compare, report, sizes, demo, graft, erf, dataset, "
+            "bench",
         ),
         (["demo", "epochs=0"], "epochs=0 is invalid"),
         (["compare", "variants=stock,sprase"], "variant 'sprase' is unknown, expected one of stock, dsconv, sparse"),

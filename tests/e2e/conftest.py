@@ -35,3 +35,19 @@ def trained_run(tmp_path_factory, shapes_data) -> Path:
     run = work / "runs" / "train"
     assert (run / "weights" / "best.pt").is_file() and (run / "weights" / "last.pt").is_file()
     return run
+
+
+@pytest.fixture(scope="session")
+def identity_run(tmp_path_factory, shapes_data) -> Path:
+    """Run folder of a 2-epoch plain `yolo train` of yolov5n grafted with `init=identity` (ExpandConv behind its
+    shortcut), for the export parity tests."""
+    work = tmp_path_factory.mktemp("identity")
+    run_cmd(["yolo-dsconv", "graft", "model=yolov5n.yaml", "init=identity", f"out={work / 'yolov5-dsconv.yaml'}"])
+    run_cmd(
+        ["yolo", "train", f"model={work / 'yolov5n-dsconv.yaml'}", f"data={shapes_data}", "epochs=2", "imgsz=64",
+         "batch=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train", "seed=0"],
+        cwd=work,
+    )  # fmt: skip
+    run = work / "runs" / "train"
+    assert (run / "weights" / "best.pt").is_file()
+    return run

@@ -140,3 +140,21 @@ def test_ap_by_object_size_of_every_run(real_compare):
         kept = json.loads((project / v / "seed0" / "sizes_96px.json").read_text())
         assert kept["n_small"] + kept["n_medium"] + kept["n_large"] > 0
     assert "| size | boxes | variant |" in proc.stdout and (project / "sizes.md").is_file()
+
+
+@pytest.mark.parametrize(("given", "expected"), [({}, "identity"), ({"init": "default"}, None)])
+def test_init_defaults_to_identity_with_weights(given, expected, realdata, monkeypatch, tmp_path):
+    """Without init=, a comparison from weights starts its grafted variants as the identity; init=default is kept."""
+    from yolo_dsconv.compare import comparison
+
+    seen = {}
+
+    def stop(base, project, config, *args, **kwargs):
+        seen.update(config)
+        raise SystemExit
+
+    monkeypatch.setattr(comparison, "_train_and_report", stop)
+    with pytest.raises(SystemExit):
+        comparison.compare(variants="stock,dsconv", pretrained=str(realdata / "weights" / "yolov5n.pt"),
+                           project=tmp_path / "p", **given)  # fmt: skip
+    assert seen.get("init") == expected

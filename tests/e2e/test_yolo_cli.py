@@ -181,6 +181,16 @@ def test_ddp_worker_file_builds_dsconv_model(tmp_path, shapes_data, hook, callba
         assert proc.returncode != 0 and "KeyError: 'ExpandConv'" in proc.stderr
 
 
+def _check_shortcut(best: Path, identity: bool) -> None:
+    """The checkpoint's ExpandConv has the identity start's shortcut (with a scale training moved off zero) or not."""
+    from ultralytics import YOLO
+
+    layer = YOLO(best).model.model[10]
+    assert type(layer).__name__ == "ExpandConv" and layer.add is identity
+    if identity:
+        assert layer.cv2.pw.bn.weight.abs().max() > 0
+
+
 EXPORTED = """
 import numpy as np, onnxruntime as ort, torch
 x = np.load({x!r})
@@ -192,12 +202,14 @@ np.save({o2!r}, ts_out.numpy())
 """
 
 
-def test_export_onnx_and_torchscript_match_pytorch(trained_run, tmp_path):
+@pytest.mark.parametrize("run", ["trained_run", "identity_run"])
+def test_export_onnx_and_torchscript_match_pytorch(run, request, tmp_path):
     import numpy as np
     import torch
     from ultralytics import YOLO
 
-    best = trained_run / "weights" / "best.pt"
+    best = request.getfixturevalue(run) / "weights" / "best.pt"
+    _check_shortcut(best, run == "identity_run")
     for fmt in ("onnx", "torchscript"):
         run_cmd(["yolo", "export", f"model={best}", f"format={fmt}", "imgsz=64"], cwd=tmp_path)
     onnx, ts = best.with_suffix(".onnx"), best.with_suffix(".torchscript")
@@ -231,14 +243,17 @@ np.savez({o!r}, **out)
 """
 
 
-def test_export_openvino_and_ncnn_at_320_match_pytorch(trained_run, tmp_path):
+@pytest.mark.parametrize("run", ["trained_run", "identity_run"])
+def test_export_openvino_and_ncnn_at_320_match_pytorch(run, request, tmp_path):
     """`yolo export format=openvino|ncnn imgsz=320`, run by each runtime in an interpreter that cannot import the
-    plugin: OpenVINO at f32 and NCNN match PyTorch; OpenVINO's CPU default precision is reported, not required."""
+    plugin: OpenVINO at f32 and NCNN match PyTorch; OpenVINO's CPU default precision is reported, not required. The
+    identity graft's shortcut (and its trained, no longer zero, scale) goes through every export."""
     import numpy as np
     import torch
     from ultralytics import YOLO
 
-    best = trained_run / "weights" / "best.pt"
+    best = request.getfixturevalue(run) / "weights" / "best.pt"
+    _check_shortcut(best, run == "identity_run")
     for fmt in ("openvino", "ncnn"):
         run_cmd(["yolo", "export", f"model={best}", f"format={fmt}", "imgsz=320"], cwd=tmp_path)
     ov_dir, ncnn_dir = best.parent / "best_openvino_model", best.parent / "best_ncnn_model"

@@ -234,7 +234,7 @@ def compare(
     n_train: int = 96,
     n_val: int = 32,
     shapes: str = "easy",
-    init: str = "default",
+    init: str | None = None,
     verbose: bool = True,
     **train: Any,
 ) -> Comparison:
@@ -264,6 +264,7 @@ def compare(
         shapes: the built-in dataset's difficulty, a key of `yolo_dsconv.data.LEVELS` (easy, hard).
         init: how the grafted variants start: "default", or "identity" (an outer shortcut whose last BatchNorm scale
             is zero, so that from shared pretrained= weights every variant computes the same function at step 0).
+            None: identity with a pretrained= file (the real-photo pilot, docs/results/protocol.md), else default.
         verbose: Ultralytics' progress output.
         **train: any Ultralytics train argument (epochs, imgsz, batch, device, lr0, ...); TRAIN_DEFAULTS fill the rest.
             pretrained=PATH (an Ultralytics or a classic YOLOv5 checkpoint) starts every variant from its weights,
@@ -280,8 +281,11 @@ def compare(
     _check_train_args(train)
     train = {k: v for k, v in {**TRAIN_DEFAULTS, **train}.items() if k in TRAIN_DEFAULTS or v != DEFAULT_CFG_DICT[k]}
     _check_gpu_sharing(jobs, train)
-    if init not in INITS:
+    if init is not None and init not in INITS:
         raise CompareError(f"compare: init={init!r} is invalid, expected one of {', '.join(INITS)}")
+    if init is None:
+        file = train.get("pretrained")
+        init = "identity" if isinstance(file, str) and file not in ("True", "False") else "default"
     project = Path(project).resolve()
     planned = plan_variants(base, names, project / "models", init)  # nothing is written before every check passed
     record = _data_record(data, train["imgsz"], n_train, n_val, _task(base) if data is None else "", shapes)
