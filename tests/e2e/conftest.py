@@ -40,12 +40,14 @@ def trained_run(tmp_path_factory, shapes_data) -> Path:
 @pytest.fixture(scope="session")
 def identity_run(tmp_path_factory, shapes_data) -> Path:
     """Run folder of a 2-epoch plain `yolo train` of yolov5n grafted with `init=identity` (ExpandConv behind its
-    shortcut), for the export parity tests."""
+    shortcut), for the export parity tests. `nbs=8`: one optimizer step per batch (with Ultralytics' nbs=64 the 4
+    batches make one step, at the warm-up's learning rate of 0), so the zero scale has moved when it is exported."""
     work = tmp_path_factory.mktemp("identity")
     run_cmd(["yolo-dsconv", "graft", "model=yolov5n.yaml", "init=identity", f"out={work / 'yolov5-dsconv.yaml'}"])
     run_cmd(
         ["yolo", "train", f"model={work / 'yolov5n-dsconv.yaml'}", f"data={shapes_data}", "epochs=2", "imgsz=64",
-         "batch=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train", "seed=0"],
+         "batch=8", "nbs=8", "workers=0", "device=cpu", "plots=False", f"project={work / 'runs'}", "name=train",
+         "seed=0"],
         cwd=work,
     )  # fmt: skip
     run = work / "runs" / "train"
