@@ -114,7 +114,7 @@ def steps(py: Path, model: str, dsconv: bool, data: Path, work: Path) -> dict[st
     res: dict[str, tuple[bool, str]] = {}
     if dsconv:
         ok, out = run([py, "-c", REGISTER], work)
-        res["register"] = (ok and "['DSConv', 'ExpandConv']" in out, out)
+        res["register"] = (ok and "['ControlC2f', 'DSConv', 'ExpandConv']" in out, out)
         a = run([py, "-c", STOCK_SUMMARY.format(prelude="")], work, {"YOLO_DSCONV_HOOK": "0"})
         b = run([py, "-c", STOCK_SUMMARY.format(prelude="import yolo_dsconv")], work, {"YOLO_DSCONV_HOOK": "0"})
         summary = [re.search(r"SUMMARY (.*)", o) for _, o in (a, b)]
