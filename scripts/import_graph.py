@@ -1,8 +1,9 @@
 """The package's import graph: units (top-level files and subpackages of yolo_dsconv), the imports between them
 (module level and inside functions alike), cycles, layers, and the longest functions.
 
-    python scripts/import_graph.py            # a report
-    python scripts/import_graph.py --json     # the same as JSON
+    python scripts/import_graph.py                    # a report
+    python scripts/import_graph.py --json             # the same as JSON
+    python scripts/import_graph.py --json --root PKG  # of another package's folder
 
 A unit's layer is the longest chain of imports below it (0: imports no other unit). With no cycle every import
 points down a layer; an import inside a cycle is counted as pointing up.
@@ -152,7 +153,8 @@ def report(root: Path = PACKAGE) -> dict:
 
 
 if __name__ == "__main__":
-    result = report()
+    root = Path(sys.argv[sys.argv.index("--root") + 1]) if "--root" in sys.argv else PACKAGE
+    result = report(root)
     if "--json" in sys.argv:
         print(json.dumps(result, indent=1))
     else:

@@ -18,7 +18,6 @@ Usage: python scripts/inference_forms.py [--shapes 512x20,256x20,256x10] [--roun
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import tempfile
@@ -30,68 +29,8 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from yolo_dsconv.bench.timing import interleaved_medians  # noqa: E402
+from yolo_dsconv.deploy.forms import forms, fused_expandconv, fused_sppf  # noqa: E402
 from yolo_dsconv.modules import ExpandConv  # noqa: E402
-from yolo_dsconv.modules.fuse import fuse_conv_bn  # noqa: E402
-
-
-class MergedForm(nn.Module):
-    """A fused ExpandConv with its branch pointwise convs (`pw`) and/or dense first stages (`dense`) merged."""
-
-    def __init__(self, m: ExpandConv, dense: bool, pw: bool):
-        super().__init__()
-        weights = copy.deepcopy(m).merge()  # ExpandConv.merge's exact merged form; `m` itself keeps its branches
-        if not weights.merged:
-            raise ValueError("MergedForm: the ExpandConv still has BatchNorms (fuse it first)")
-        self.cv1, self.cv2, self.n, self.c, self.act = m.cv1, m.cv2, len(m.m), m.c_, m.m[0][-1].act
-        self.first = None if dense else nn.ModuleList(b[0] for b in m.m)
-        self.dilated = nn.ModuleList(b[1] for b in m.m)
-        self.pws = None if pw else nn.ModuleList(b[2] for b in m.m)
-        if dense:
-            k = max(m.k)
-            self.dense = nn.Conv2d(self.n * self.c, self.n * self.c, k, 1, k // 2, groups=self.n * self.c)
-            self.dense.weight.data, self.dense.bias.data = weights.merged_dw_w, weights.merged_dw_b
-        if pw:
-            self.pw = nn.Conv2d(self.n * self.c, self.n * self.c, 1, groups=self.n)
-            self.pw.weight.data, self.pw.bias.data = weights.merged_pw_w, weights.merged_pw_b
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.cv1(x)
-        if self.first is None:
-            z = self.act(self.dense(y.repeat(1, self.n, 1, 1)))
-            zs = [d(z[:, i * self.c : (i + 1) * self.c]) for i, d in enumerate(self.dilated)]
-        else:
-            zs = [d(f(y)) for f, d in zip(self.first, self.dilated)]
-        if self.pws is None:
-            return self.cv2(torch.cat([y, self.act(self.pw(torch.cat(zs, 1)))], 1))
-        return self.cv2(torch.cat([y, *(p(z) for p, z in zip(self.pws, zs))], 1))
-
-
-def module(c1: int) -> ExpandConv:
-    """A fused ExpandConv(c1, c1) with non-trivial BatchNorm statistics folded in."""
-    torch.manual_seed(0)
-    m = ExpandConv(c1, c1).eval()
-    for bn in (b for b in m.modules() if isinstance(b, nn.BatchNorm2d)):
-        bn.running_mean.uniform_(-1, 1)
-        bn.running_var.uniform_(0.5, 2)
-        bn.weight.data.uniform_(0.5, 1.5)
-        bn.bias.data.uniform_(-0.5, 0.5)
-    return fuse_conv_bn(m)
-
-
-def forms(m: ExpandConv) -> dict[str, nn.Module]:
-    return {
-        "module": m,
-        "merged-pw": MergedForm(m, dense=False, pw=True),
-        "merged-dense": MergedForm(m, dense=True, pw=False),
-        "merged-both": MergedForm(m, dense=True, pw=True),
-    }
-
-
-def sppf(c1: int) -> nn.Module:
-    """The fused SPPF(c1, c1) that ExpandConv sits behind: the yardstick of each runtime (not a form)."""
-    from ultralytics.nn.modules.block import SPPF
-
-    return fuse_conv_bn(SPPF(c1, c1).eval())
 
 
 def runtimes(fs: dict[str, nn.Module], x: torch.Tensor, tmp: Path) -> dict[str, dict]:
@@ -158,14 +97,14 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for shape in args.shapes.split(","):
         c1, side = (int(v) for v in shape.split("x"))
-        m = module(c1)
+        m = fused_expandconv(c1)
         x = torch.randn(1, c1, side, side)
         fs = forms(m)
         with torch.no_grad():
             ref = m(x)
             for f in fs.values():
                 torch.testing.assert_close(f(x), ref)  # exact rewrites only
-            fs["SPPF"] = sppf(c1)
+            fs["SPPF"] = fused_sppf(c1)
             with tempfile.TemporaryDirectory() as tmp:
                 for rt, fns in runtimes(fs, x, Path(tmp)).items():
                     med = interleaved_medians(fns, rounds=args.rounds, warmup=10)

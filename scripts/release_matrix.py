@@ -7,6 +7,8 @@ process, for yolov5n-dsconv and for stock yolov5n. A step that fails for dsconv 
 marked "stock fails too" and does not count; a dsconv failure where stock passes fails the run.
 
 Usage: python scripts/release_matrix.py [--releases 8.1.0,8.4.190] [--out docs/results/release_matrix]
+       python scripts/release_matrix.py --list              # the releases it runs by default (compat.RELEASES)
+       python scripts/release_matrix.py --overlay 8.0.200   # make that release's environment; print its python
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts")]
 from overlay import overlay as make_overlay  # noqa: E402  (scripts/overlay.py, beside this file)
 
 from yolo_dsconv.compat import RELEASES  # noqa: E402  (the one list of releases)
+from yolo_dsconv.deploy.runner import OFFLINE_ENV as ENV  # noqa: E402
+from yolo_dsconv.deploy.runner import last_error  # noqa: E402
 
 STEPS = (
     "register",
@@ -38,7 +42,6 @@ STEPS = (
     "ddp hook off",
     "graft",
 )
-ENV = {"YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false"}
 
 
 def overlay(version: str) -> Path:
@@ -52,11 +55,6 @@ def run(cmd: list, cwd: Path, env: dict | None = None, timeout: int = 900) -> tu
     )
     out = proc.stdout + proc.stderr
     return proc.returncode == 0, out
-
-
-def last_error(out: str) -> str:
-    lines = [ln.strip() for ln in out.splitlines() if re.search(r"(Error|Exception|error:)", ln)]
-    return (lines[-1] if lines else out.strip().splitlines()[-1] if out.strip() else "")[:160]
 
 
 REGISTER = "import yolo_dsconv; print(sorted(yolo_dsconv.registered_modules()))"
@@ -188,7 +186,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--releases", default=",".join(RELEASES))
     parser.add_argument("--out", default=None, help="write <out>.json and <out>.md")
+    parser.add_argument("--list", action="store_true", help="print the default releases and stop")
+    parser.add_argument("--overlay", default=None, help="make this release's environment, print its python, stop")
     args = parser.parse_args()
+    if args.list or args.overlay:
+        print(RELEASES if args.list else overlay(args.overlay))
+        return 0
     sys.path.insert(0, str(REPO))
     os.environ.update(ENV)
     from yolo_dsconv.data import generate_shapes_dataset

@@ -1,20 +1,16 @@
-"""The export matrix's own logic (scripts/export_matrix.py; `make exports` runs it in its own environment): the
-baked-pruning and undilated models it times against full kernels, its parity measure and its tables."""
+"""The export matrix's own logic (yolo_dsconv/deploy; `make exports` runs it in its own environment): the
+baked-pruning and undilated models it times against full kernels, its parity measure, its tables and its steps."""
 
 import copy
-import sys
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from helpers import REPO
 from yolo_dsconv import ExpandConv, TapPrunedConv2d, set_pruning
+from yolo_dsconv.deploy import MergedForm, bake_pruning, merge_forms, ops_change, rel_err, undilate, write_tables
 from yolo_dsconv.modules.fuse import fuse_conv_bn
-
-sys.path.insert(0, str(REPO / "scripts"))
-import export_matrix
 
 
 def p5_model() -> torch.nn.Module:
@@ -31,7 +27,7 @@ def p5_model() -> torch.nn.Module:
 
 def test_baked_pruning_is_exact_at_its_size_and_only_there():
     model = p5_model()
-    baked = export_matrix.bake_pruning(copy.deepcopy(model), 224)  # P5 7×7: d=5 keeps 3 taps, d=7 and d=9 keep 1
+    baked = bake_pruning(copy.deepcopy(model), 224)  # P5 7×7: d=5 keeps 3 taps, d=7 and d=9 keep 1
     dilated = {m.dilation[0]: m.kernel_size for m in baked.modules() if isinstance(m, nn.Conv2d) and m.dilation[0] > 1}
     assert dilated == {5: (3, 3), 7: (1, 1), 9: (1, 1)}
     assert not any(isinstance(m, TapPrunedConv2d) and m.dilation[0] > 1 for m in baked.modules())
@@ -50,15 +46,15 @@ def test_rel_err_scales_boxes_and_scores_separately():
     a = e.copy()
     a[0, 0, 0] += 1.0  # 1 px on a 100 px scale
     a[0, 5, 2] -= 0.05  # 0.05 on a 0.5 scale
-    assert export_matrix.rel_err(a, e) == pytest.approx({"box": 0.01, "cls": 0.1})
-    assert export_matrix.rel_err(a[:, :, :2], e) == {"shape": [1, 6, 2]}
+    assert rel_err(a, e) == pytest.approx({"box": 0.01, "cls": 0.1})
+    assert rel_err(a[:, :, :2], e) == {"shape": [1, 6, 2]}
 
 
 def test_ops_change_names_the_operator_types_only_dsconv_has():
     stock, dsconv = {"Conv2D": 60, "MaxPool": 3}, {"Conv2D": 70, "MaxPool": 3, "SpaceToBatchND": 3}
-    assert export_matrix.ops_change(stock, dsconv) == "63 → 76 (SpaceToBatchND 3)"
-    assert export_matrix.ops_change(stock, stock) == "63 → 63"
-    assert export_matrix.ops_change(None, dsconv) == "-"
+    assert ops_change(stock, dsconv) == "63 → 76 (SpaceToBatchND 3)"
+    assert ops_change(stock, stock) == "63 → 63"
+    assert ops_change(None, dsconv) == "-"
 
 
 def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
@@ -79,7 +75,7 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
             "medians": {},
         },
     }
-    export_matrix.write([row], tmp_path / "m")
+    write_tables([row], tmp_path / "m")
     lines = (tmp_path / "m.md").read_text().splitlines()
     assert lines[2] == (
         "| yolov5n | 320 | openvino | ok / ok | fails | fails | 1.100 | 1.049 | 0.500 | 1.250 | 0.950 (2e-06) | 2 → 3 |"
@@ -95,7 +91,7 @@ def test_table_rows_carry_ratios_and_the_per_runtime_limit(tmp_path):
 
 def test_undilated_control_is_the_same_module_built_with_dilation_one():
     model = p5_model()
-    undilated = export_matrix.undilate(copy.deepcopy(model))
+    undilated = undilate(copy.deepcopy(model))
     reference = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 32, 32), ExpandConv(32, 32, d=1)).eval()
     fuse_conv_bn(reference)
     reference.load_state_dict(model.state_dict())
@@ -110,7 +106,6 @@ def test_undilated_control_is_the_same_module_built_with_dilation_one():
 
 
 def test_merged_form_model_is_exact_and_traces_to_the_merged_graph():
-    from inference_forms import MergedForm
     from ultralytics import YOLO
 
     torch.manual_seed(0)
@@ -118,7 +113,7 @@ def test_merged_form_model_is_exact_and_traces_to_the_merged_graph():
     for bn in (m for m in model.modules() if isinstance(m, nn.BatchNorm2d)):
         bn.running_var.uniform_(0.5, 2)
     model = model.fuse(verbose=False)
-    merged = export_matrix.merge_forms(copy.deepcopy(model))
+    merged = merge_forms(copy.deepcopy(model))
     layer = next(m for m in merged.model if isinstance(m, MergedForm))
     original = next(m for m in model.model if isinstance(m, ExpandConv))
     assert (layer.f, layer.i, layer.type) == (original.f, original.i, original.type)

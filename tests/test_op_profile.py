@@ -1,14 +1,12 @@
-"""scripts/op_profile.py: the operator kinds and FLOPs it reads from ONNX Runtime's profile, checked by hand and
-against the project's own FLOP count, and one small end-to-end profile."""
+"""yolo_dsconv/profile/onnx_ops.py (scripts/op_profile.py runs it): the operator kinds and FLOPs it reads from
+ONNX Runtime's profile, checked by hand and against the project's own FLOP count, and one small end-to-end
+profile."""
 
 import json
-import runpy
 
 import pytest
 
-from helpers import REPO
-
-OP = runpy.run_path(str(REPO / "scripts" / "op_profile.py"))
+from yolo_dsconv.profile import onnx_ops
 
 
 @pytest.mark.parametrize(
@@ -23,11 +21,11 @@ OP = runpy.run_path(str(REPO / "scripts" / "op_profile.py"))
     ],
 )
 def test_each_node_is_sorted_and_counted_from_its_shapes(op, inputs, output, kind, flops):
-    assert OP["kind_and_flops"](op, inputs, output) == (kind, flops)
+    assert onnx_ops.kind_and_flops(op, inputs, output) == (kind, flops)
 
 
 def test_a_node_belongs_to_the_layer_its_name_starts_with():
-    layer_of = OP["layer_of"]
+    layer_of = onnx_ops.layer_of
     assert layer_of("/model.10/m.0/m.0.1/conv/Conv_output_0_nchwc") == 10
     assert layer_of("/model.25/Concat_7") == 25
     assert layer_of("ReorderOutput_3") is None and layer_of("/model.x/Add") is None
@@ -40,14 +38,14 @@ def test_a_small_profile_splits_the_expandconv_layer_out_and_counts_the_flops_of
     from yolo_dsconv import set_pruning
     from yolo_dsconv.profile.flops import count_flops
 
-    OP["main"](["--models", "yolov5n", "--sizes", "64", "--runs", "3", "--out", str(tmp_path / "p")])
+    onnx_ops.run_profile(("yolov5n",), (64,), 3, tmp_path / "p")
     r = json.loads((tmp_path / "p.json").read_text())["results"]["yolov5n 64"]
     assert r["stock"]["ExpandConv layer"]["nodes"] == 0 and r["dsconv"]["ExpandConv layer"]["nodes"] > 20
     for v in ("stock", "dsconv"):
         groups = r[v]
         parts = [groups[g]["ms"] for g in ("ExpandConv layer", "the rest of the model")]
         assert sum(parts) == pytest.approx(groups["total"]["ms"])
-        assert sum(groups[k]["nodes"] for k in OP["KINDS"]) == groups["total"]["nodes"]
+        assert sum(groups[k]["nodes"] for k in onnx_ops.KINDS) == groups["total"]["nodes"]
         model = set_pruning(DetectionModel(f"yolov5n{'-dsconv' if v == 'dsconv' else ''}.yaml", verbose=False), False)
         with torch.no_grad():  # the exported graph's conv FLOPs are the model's (full kernels)
             assert groups["total"]["gflops"] == pytest.approx(

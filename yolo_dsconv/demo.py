@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compare.comparison import TRAIN_DEFAULTS
+from .compare.settings import CompareSettings
 from .offline import offline_font
 
 __all__ = ("DEMO_MODELS", "DemoResult", "run_demo")
@@ -42,35 +42,18 @@ class DemoResult:
 
 
 def run_demo(
-    project: str | Path = "demo_runs",
-    models: tuple[str, ...] | None = None,
-    data: str | Path | None = None,
-    epochs: int = TRAIN_DEFAULTS["epochs"],
-    imgsz: int = TRAIN_DEFAULTS["imgsz"],
-    batch: int = TRAIN_DEFAULTS["batch"],
-    nbs: int = TRAIN_DEFAULTS["nbs"],
-    workers: int = TRAIN_DEFAULTS["workers"],
-    device: str = TRAIN_DEFAULTS["device"],
-    seed: int = 0,
-    optimizer: str = TRAIN_DEFAULTS["optimizer"],
-    lr0: float = TRAIN_DEFAULTS["lr0"],
-    n_train: int = 96,
-    n_val: int = 32,
-    task: str = "detect",
-    verbose: bool = True,
+    settings: CompareSettings | None = None, models: tuple[str, ...] | None = None, task: str = "detect", seed: int = 0
 ) -> list[DemoResult]:
     """Train and validate each model with identical settings; return one DemoResult per model.
 
     Args:
-        project: absolute run folder; each model trains in project/<model stem>, the dataset goes to project/data
-            (project/data-<task> for the other tasks).
+        settings: the project (each model trains in project/<model stem>; the built-in dataset goes to project/data,
+            project/data-<task> for the other tasks), data (None: the built-in shapes, n_train/n_val images),
+            verbose, and the training arguments shared by all models; None: `CompareSettings(project="demo_runs")`,
+            `yolo-dsconv compare`'s protocol. Its variants, seeds and analysis keys are not used here.
         models: model YAMLs (shipped dsconv names resolve to the packaged files); None: DEMO_MODELS[task].
-        data: a dataset YAML; None generates the built-in shapes dataset.
-        epochs, imgsz, batch, nbs, workers, device, seed, optimizer, lr0: Ultralytics training settings shared by
-            all models; the defaults are `yolo-dsconv compare`'s protocol (compare.TRAIN_DEFAULTS).
-        n_train, n_val: size of the generated dataset.
         task: detect, segment, pose or obb: the built-in data's labels and the metric reported.
-        verbose: Ultralytics' progress output.
+        seed: Ultralytics' seed= for every model.
     """
     from ultralytics import YOLO
 
@@ -79,40 +62,30 @@ def run_demo(
 
     if task not in DEMO_MODELS:
         raise ValueError(f"run_demo: task={task!r} is invalid, expected one of {', '.join(DEMO_MODELS)}")
+    settings = settings or CompareSettings(project="demo_runs")
     models = DEMO_MODELS[task] if models is None else models
-    project = Path(project).resolve()
+    project = settings.project
     offline_font()
+    data = settings.data
     if data is None:
         folder = project / ("data" if task == "detect" else f"data-{task}")  # detect: where it always was
-        data = generate_shapes_dataset(folder, n_train=n_train, n_val=n_val, imgsz=imgsz, seed=seed, task=task)
+        data = generate_shapes_dataset(
+            folder, n_train=settings.n_train, n_val=settings.n_val, imgsz=settings.imgsz, seed=seed, task=task
+        )
+    shared = {"project": str(project), "exist_ok": True, "verbose": settings.verbose, "plots": True}
     results = []
     for name in models:
         model = YOLO(name)  # shipped dsconv YAMLs resolve by bare name
         costs = model_costs(model.model.eval(), 640)  # as built from the YAML (80 classes), like `yolo-dsconv info`
         run_name = Path(name).stem
         t0 = time.perf_counter()
-        settings = {"imgsz": imgsz, "batch": batch, "workers": workers, "device": device, "project": str(project)}
-        model.train(
-            data=str(data),
-            epochs=epochs,
-            nbs=nbs,
-            seed=seed,
-            optimizer=optimizer,
-            lr0=lr0,
-            deterministic=True,
-            name=run_name,
-            exist_ok=True,
-            amp=False,
-            verbose=verbose,
-            plots=True,
-            **settings,
-        )
+        model.train(data=str(data), seed=seed, deterministic=True, name=run_name, **{**settings.train, **shared})
         train_s = time.perf_counter() - t0
-        metrics = YOLO(Path(model.trainer.best)).val(
-            data=str(data), name=f"{run_name}-val", exist_ok=True, plots=True, verbose=verbose, **settings
-        )
+        evaluation = {k: settings.train[k] for k in ("imgsz", "batch", "workers", "device") if k in settings.train}
+        metrics = YOLO(Path(model.trainer.best)).val(data=str(data), name=f"{run_name}-val", **evaluation, **shared)
         scores = getattr(metrics, _METRIC.get(task, "box"))
         save_dir = str(model.trainer.save_dir)
         maps = float(scores.map50), float(scores.map)
+        epochs = int(settings.train["epochs"])
         results.append(DemoResult(name, costs["params"], costs["gflops"], epochs, train_s, *maps, save_dir))
     return results

@@ -14,6 +14,7 @@ import keyword
 from torch import nn
 
 from . import integration
+from .checks import is_int
 
 __all__ = ("MODULE_SINCE", "check_rows", "install", "register_module", "registered_modules", "unregister_module")
 
@@ -45,14 +46,14 @@ def check_rows(d: dict) -> None:
             continue
         f, _, name, args = row
         where = f"model YAML layer {i} ({name})"
-        if isinstance(f, bool) or not isinstance(f, int):
+        if not is_int(f):
             raise ValueError(
                 f"{where}: from={f!r} is invalid, expected one input index (an int): {name} takes a single input"
             )
         if not isinstance(args, list) or not args:
             raise ValueError(f"{where}: args={args!r} is invalid, expected a list [c2, ...]")
         c2 = args[0]
-        if isinstance(c2, bool) or not isinstance(c2, (int, str)):
+        if not (is_int(c2) or isinstance(c2, str)):
             raise ValueError(f"{where}: args[0]={c2!r} is invalid, expected the output channels c2 (an int)")
         params = list(inspect.signature(modules[name]).parameters)[1:]  # after c1: c2, ...
         if len(args) > len(params):

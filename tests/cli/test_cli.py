@@ -34,8 +34,8 @@ def test_info_prints_layer_table_and_costs_against_stock():
         (["info", "model=nosuch.pt"], "info: model=nosuch.pt is not a file, expected a checkpoint or a model YAML"),
         (
             ["frobnicate"],
-            "unknown command 'frobnicate'; valid commands: info, compare, report, sizes, demo, graft, erf, dataset, "
-            "bench",
+            "unknown command 'frobnicate'; valid commands: info, compare, report, keep, sizes, demo, graft, erf, "
+            "dataset, bench",
         ),
         (["demo", "epochs=0"], "epochs=0 is invalid"),
         (["compare", "variants=stock,sprase"], "variant 'sprase' is unknown, expected one of stock, dsconv, sparse"),
@@ -125,12 +125,13 @@ def test_values_are_parsed_as_yolo_parses_them():
 
 def test_command_keys_are_the_signature_defaults():
     from yolo_dsconv.cli.args import REQUIRED, defaults_of
+    from yolo_dsconv.compare import CompareSettings
     from yolo_dsconv.data import generate_shapes_dataset
     from yolo_dsconv.demo import run_demo
-    from yolo_dsconv.yaml_tools import graft_file
+    from yolo_dsconv.yaml_tools import graft_file, graft_text
 
-    assert defaults_of(run_demo, exclude=("verbose",))["epochs"] == 30
-    assert defaults_of(graft_file)["model"] is REQUIRED and defaults_of(graft_file)["after"] == "SPPF"
+    assert defaults_of(CompareSettings)["n_train"] == 96 and defaults_of(run_demo)["task"] == "detect"
+    assert defaults_of(graft_file)["model"] is REQUIRED and defaults_of(graft_text)["after"] == "SPPF"
     assert defaults_of(generate_shapes_dataset)["n_train"] == 96
 
 

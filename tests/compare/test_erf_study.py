@@ -4,9 +4,7 @@ per run so a repeated study computes only what is new; checked against compute_e
 import json
 import os
 import re
-import runpy
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,12 +12,12 @@ import torch
 
 from helpers import record_run, run_cmd
 from yolo_dsconv.analysis import compute_erf
-from yolo_dsconv.compare import comparison, scheduler
+from yolo_dsconv.compare import CompareError, comparison, scheduler
 from yolo_dsconv.compare.erf_study import erf_study, run_erfs, unseen_images, write_study
+from yolo_dsconv.compare.keep import keep
 from yolo_dsconv.compare.runs import RUN_FILE
 
 SAMPLES = 4
-KEEP = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "keep_study.py"))
 ONE_OF = "give model= (a YAML or .pt) or project= (a comparison's folder), one of them"
 
 
@@ -138,7 +136,7 @@ def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(
     meta, first = erf_study(project, samples=SAMPLES)
     write_study(meta, first, project / "erf")
     results = tmp_path / "results"  # as a study commits them: results and kept maps, no weights, no data
-    kept = KEEP["keep"](project, results)
+    kept = keep(project, results)
     tops = sorted(p.name for p in results.iterdir() if p.is_file())
     assert tops == sorted(["compare_config.json", "compare.csv", "compare.json", "compare.md", "compare.png",
                            "erf.json", "erf.md", "erf.png"])  # fmt: skip
@@ -159,16 +157,37 @@ def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(
             assert (x.side50, x.side90, x.halves) == (y.side50, y.side90, y.halves)
 
 
-def test_keep_study_refuses_a_folder_that_is_not_a_comparisons_with_nothing_written(tmp_path):
+def test_keep_refuses_a_folder_that_is_not_a_comparisons_with_nothing_written(tmp_path):
+    from yolo_dsconv.cli.main import main
+
     (tmp_path / "runs").mkdir()
-    with pytest.raises(SystemExit, match=r"runs holds no compare_config.json, expected a comparison's project folder"):
-        KEEP["keep"](tmp_path / "runs", tmp_path / "out")
+    with pytest.raises(
+        CompareError, match=r"runs holds no compare_config.json, expected a comparison's project folder"
+    ):
+        keep(tmp_path / "runs", tmp_path / "out")
+    assert main(["keep", f"project={tmp_path / 'runs'}", f"out={tmp_path / 'out'}"]) == 2
     assert not (tmp_path / "out").exists()
 
 
-def test_results_without_weights_refuse_maps_kept_for_other_images(project, tmp_path):
-    from yolo_dsconv.compare import CompareError
+def test_keep_adds_the_runs_finished_since_and_refuses_another_comparisons_folder(project, tmp_path, capsys):
+    from yolo_dsconv.cli.main import main
 
+    results = tmp_path / "results"
+    assert main(["keep", f"project={project}", f"out={results}"]) == 0
+    assert "4 finished run(s)" in capsys.readouterr().out
+    assert len(keep(project, results)) == 4  # again: the same runs, nothing lost
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    config = json.loads((other / "compare_config.json").read_text())
+    (other / "compare_config.json").write_text(json.dumps({**config, "base": "yolov8n.yaml"}))
+    with pytest.raises(CompareError, match="keeps another comparison"):
+        keep(other, results)
+    with pytest.raises(CompareError, match="is inside project="):
+        keep(project, project / "kept")
+    assert not (project / "kept").exists()
+
+
+def test_results_without_weights_refuse_maps_kept_for_other_images(project, tmp_path):
     erf_study(project, samples=SAMPLES)
     results = tmp_path / "results"
     shutil.copytree(project, results)

@@ -155,7 +155,8 @@ def test_parallel_runs_report_their_epochs_while_they_train(tmp_path, monkeypatc
     monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # a line at each 5 s wait, not every 10 min
     monkeypatch.setattr(worker, "attempt", attempt)
     plan = [(Variant("stock", "a.yaml", "1"), 0), (Variant("dsconv", "b.yaml", "2"), 0)]
-    out = scheduler._run_local(plan, tmp_path, "d.yaml", {"epochs": 7}, "map50-95", 2, 1, Slots([]), "map50_95")
+    shared = scheduler._Plan(tmp_path, "d.yaml", {"epochs": 7}, "map50-95")
+    out = scheduler._run_local(plan, shared, 2, 1, Slots([]))
     assert [(r.variant, r.seed) for r in out] == [("stock", 0), ("dsconv", 0)]
     lines = capsys.readouterr().out.splitlines()
     assert any("2 running (epochs 3, 3 of 7)" in line for line in lines)

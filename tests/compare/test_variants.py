@@ -97,10 +97,10 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"seeds": "auto", "variants": "stock"}, "seeds=auto needs at least 2 variants"),
         ({"margin": 0}, r"margin=0 is invalid, expected a positive number \(in metric units\)"),
         ({"tol": -0.1}, r"tol=-0.1 is invalid, expected a positive number"),
-        ({"jobs": 0}, r"jobs=0 is invalid, expected an integer ≥ 1"),
-        ({"jobs": 1.5}, r"jobs=1\.5 is invalid, expected an integer ≥ 1"),
+        ({"jobs": 0}, r"jobs=0 is invalid, expected a positive integer"),
+        ({"jobs": 1.5}, r"jobs=1\.5 is invalid, expected a positive integer"),
         ({"backend": "slurm"}, r"backend='slurm' is unknown, expected one of local, ray"),
-        ({"threads": 0}, r"threads=0 is invalid, expected an integer ≥ 1"),
+        ({"threads": 0}, r"threads=0 is invalid, expected a positive integer"),
         ({"address": "auto"}, r"address=auto joins a Ray cluster and needs backend=ray"),
         (
             {"jobs": 8, "device": "0,1,2,3", "batch": -1},

@@ -149,7 +149,7 @@ def test_init_defaults_to_identity_with_weights(given, expected, realdata, monke
 
     seen = {}
 
-    def stop(base, project, config, *args, **kwargs):
+    def stop(settings, config, planned):
         seen.update(config)
         raise SystemExit
 

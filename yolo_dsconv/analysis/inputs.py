@@ -36,13 +36,13 @@ def dataset_images(folder: str | Path, n: int, imgsz: int) -> torch.Tensor:
     """
     import cv2
     import numpy as np
-    import yaml
+
+    from ..data.yolo_yaml import images_in, split_folder
 
     path = Path(folder)
     if path.suffix in {".yaml", ".yml"}:
-        cfg = yaml.safe_load(path.read_text())
-        path = Path(cfg.get("path", path.parent)) / cfg["val"]
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp"})[:n]
+        path = split_folder(path, "val")
+    files = images_in(path, n, recursive=True)
     if not files:
         raise FileNotFoundError(f"erf: no images under {path}")
     imgs = [cv2.resize(cv2.imread(str(f))[:, :, ::-1], (imgsz, imgsz)) for f in files]

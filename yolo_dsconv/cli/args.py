@@ -12,6 +12,8 @@ import logging
 import re
 from typing import Any, Callable
 
+from ..checks import POSITIVE_INT, check
+
 __all__ = ("REQUIRED", "CLIError", "check_imgsz", "check_positive_ints", "defaults_of", "parse_kv")
 
 REQUIRED = inspect.Parameter.empty  # the default of a key that must be given
@@ -76,14 +78,10 @@ def parse_kv(command: str, argv: list[str], defaults: dict[str, Any]) -> dict[st
 
 def check_imgsz(command: str, imgsz: Any) -> int:
     """`imgsz` if it is a multiple of 32 of at least 32, else CLIError."""
-    if isinstance(imgsz, bool) or not isinstance(imgsz, int) or imgsz < 32 or imgsz % 32:
-        raise CLIError(f"yolo-dsconv {command}: imgsz={imgsz!r} is invalid, expected a multiple of 32, ≥ 32")
-    return imgsz
+    return check("imgsz", imgsz, f"yolo-dsconv {command}", error=CLIError)
 
 
 def check_positive_ints(command: str, args: dict[str, Any], keys: tuple[str, ...]) -> None:
     """CLIError naming the first of `keys` whose value in `args` is not a positive integer."""
     for key in keys:
-        value = args[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise CLIError(f"yolo-dsconv {command}: {key}={value!r} is invalid, expected a positive integer")
+        check(key, args[key], f"yolo-dsconv {command}", POSITIVE_INT, CLIError)

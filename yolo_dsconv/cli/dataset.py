@@ -7,7 +7,8 @@ from .args import defaults_of, parse_kv
 
 def run(argv: list[str]) -> int:
     """Generate the dataset (keys: the parameters of `generate_shapes_dataset`); prints the data.yaml path."""
-    from ..data import generate_shapes_dataset
+    from ..data import DIFFICULTY, generate_shapes_dataset
 
-    print(generate_shapes_dataset(**parse_kv("dataset", argv, defaults_of(generate_shapes_dataset))))
+    keys = {**defaults_of(generate_shapes_dataset), **DIFFICULTY}
+    print(generate_shapes_dataset(**parse_kv("dataset", argv, keys)))
     return 0

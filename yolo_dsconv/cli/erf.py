@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..table import format_table
 
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from ..analysis.erf import ERFResult
 from .args import CLIError, check_imgsz, check_positive_ints, defaults_of, parse_kv
 
-MODEL_ONLY = ("layer", "compare", "data", "seed")  # keys of the one-model ERF that a project's study sets itself
+# keys of the one-model ERF that a project's study sets itself, and their defaults
+MODEL_ONLY: dict[str, Any] = {"layer": None, "compare": None, "data": None, "seed": 0}
 
 
 def _halves(r: ERFResult) -> list[str]:
@@ -24,27 +25,24 @@ def _halves(r: ERFResult) -> list[str]:
 def erf(
     model: str | None = None,
     imgsz: int | None = None,
-    layer: int | None = None,
     out: str | None = None,
-    compare: str | None = None,
     samples: int = 200,
-    data: str | None = None,
-    seed: int = 0,
     project: str | None = None,
+    **one_model: Any,
 ) -> int:
     """Compute and draw the ERF of `model` (and `compare`), or of every finished run of a comparison's `project`;
-    print the 50 %/90 % square sides."""
+    print the 50 %/90 % square sides. `one_model`: MODEL_ONLY's layer, compare, data and seed."""
     if (model is None) == (project is None):
         raise CLIError("yolo-dsconv erf: give model= (a YAML or .pt) or project= (a comparison's folder), one of them")
     if imgsz is not None:
         check_imgsz("erf", imgsz)
     check_positive_ints("erf", {"samples": samples}, ("samples",))
     if project is not None:
-        defaults = defaults_of(erf)
-        given = [k for k, v in zip(MODEL_ONLY, (layer, compare, data, seed)) if v != defaults[k]]
+        given = [k for k, v in one_model.items() if v != MODEL_ONLY[k]]
         if given:
             raise CLIError(f"yolo-dsconv erf: {given[0]}= applies to model=, not to project= (P5 of each run's model)")
         return _study(project, samples, imgsz, out)
+    layer, compare, data, seed = ({**MODEL_ONLY, **one_model}[k] for k in MODEL_ONLY)
     from ..analysis import compute_erf, dataset_images, load_model, plot_erfs
 
     imgsz = imgsz or 256
@@ -83,4 +81,4 @@ def _study(project: str, samples: int, imgsz: int | None, out: str | None) -> in
 
 def run(argv: list[str]) -> int:
     """`yolo-dsconv erf key=value ...`."""
-    return erf(**parse_kv("erf", argv, defaults_of(erf)))
+    return erf(**parse_kv("erf", argv, {**defaults_of(erf), **MODEL_ONLY}))

@@ -6,10 +6,12 @@ from .args import CLIError, defaults_of, parse_kv
 
 
 def run(argv: list[str]) -> int:
-    """Graft, build-check, write, and report every index change (keys: the parameters of `graft_file`)."""
-    from ..yaml_tools import GraftError, graft_file
+    """Graft, build-check, write, and report every index change (keys: the parameters of `graft_file` and
+    `graft_text`)."""
+    from ..yaml_tools import GraftError, graft_file, graft_text
 
-    opts = parse_kv("graft", argv, defaults_of(graft_file))
+    keys = {**defaults_of(graft_file), **defaults_of(graft_text, exclude=("text", "source"))}
+    opts = parse_kv("graft", argv, keys)
     try:
         out, result = graft_file(**opts)
     except GraftError as e:

@@ -15,6 +15,7 @@ commands of yolo-dsconv:
             ... of every finished run of a comparison                project=DIR samples=200
   compare   multi-seed comparison: stock, dsconv, sparse, control    base=yolov5n.yaml seeds=3|auto margin=0.01
   sizes     COCO-style AP by object size of a comparison's runs     project=DIR imgsz= device=cpu
+  keep      a comparison's records, tables and YAMLs, no weights     project=DIR out=DIR
   report    a comparison read again (verdicts, convergence, seeds)   file=compare.json | project=DIR
             ... of its converged runs alone (a sensitivity reading)  converged_only=True
   demo      train stock yolov5n and yolov5n-dsconv once (any task)   task=detect epochs=30 imgsz=128
@@ -35,12 +36,13 @@ def _ultralytics_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _commands() -> dict:
-    from . import bench, compare, dataset, demo, erf, graft, info, report, sizes
+    from . import bench, compare, dataset, demo, erf, graft, info, keep, report, sizes
 
     return {
         "info": info.run,
         "compare": compare.run,
         "report": report.run,
+        "keep": keep.run,
         "sizes": sizes.run,
         "demo": demo.run,
         "graft": graft.run,

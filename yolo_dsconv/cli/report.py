@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .args import CLIError, parse_kv
+from ..checks import check
+from .args import CLIError, defaults_of, parse_kv
 
 
 def reading_name(stem: str, reference: str | None, margin: float | None, level: float | None, only: bool) -> str:
@@ -26,33 +27,31 @@ def reading_name(stem: str, reference: str | None, margin: float | None, level: 
     return "_".join(parts) + ".md"
 
 
-def run(argv: list[str]) -> int:
-    """Print the table and notes of a compare.json or a project folder, and write its .md and .png."""
+def report(
+    file: str | None = None,
+    project: str | None = None,
+    reference: str | None = None,
+    margin: float | None = None,
+    level: float | None = None,
+    converged_only: bool = False,
+    out: str | None = None,
+) -> int:
+    """Print the table and notes of a compare.json (`file`) or a project folder, and write its .md and .png (`out`,
+    default: named for the options given); margin, level and reference default to the comparison's own."""
     from ..compare.errors import CompareError
     from ..compare.project import read_project
     from ..compare.report import format_summary, plot, write_markdown
     from ..compare.summary import summary_from_json
 
-    keys = {
-        "file": None,
-        "project": None,
-        "reference": None,
-        "margin": None,
-        "level": None,
-        "converged_only": False,
-        "out": None,
-    }
-    args = parse_kv("report", argv, keys)
+    args = {"file": file, "project": project, "reference": reference, "margin": margin, "level": level}
+    args |= {"converged_only": converged_only, "out": out}
     if (args["file"] is None) == (args["project"] is None):
         raise CLIError(
             "yolo-dsconv report: give file= (a compare.json) or project= (a comparison's folder), one of them"
         )
     for key in ("margin", "level"):
-        value = args[key]
-        bad = value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0)
-        if bad or (key == "level" and value is not None and value >= 1):
-            expected = "a confidence level between 0 and 1" if key == "level" else "a positive number"
-            raise CLIError(f"yolo-dsconv report: {key}={value!r} is invalid, expected {expected}")
+        if args[key] is not None:
+            check(key, args[key], "yolo-dsconv report", error=CLIError)
     only = args["converged_only"]
     if not isinstance(only, bool):
         raise CLIError(f"yolo-dsconv report: converged_only={only!r} is invalid, expected True or False")
@@ -85,3 +84,8 @@ def run(argv: list[str]) -> int:
     print(format_summary(summary))
     print("\n".join(["", *extra, f"md: {out}", f"png: {out.with_suffix('.png')}"]))
     return 0
+
+
+def run(argv: list[str]) -> int:
+    """`yolo-dsconv report key=value ...`."""
+    return report(**parse_kv("report", argv, defaults_of(report)))

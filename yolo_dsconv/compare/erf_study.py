@@ -25,6 +25,7 @@ import torch
 
 from ..analysis.erf import ERFResult, compute_erf, plot_erfs
 from ..analysis.inputs import dataset_images
+from ..checks import check
 from .errors import CompareError
 from .project import read_project
 from .runs import run_folder
@@ -201,10 +202,7 @@ def erf_study(
             with neither its best.pt nor kept maps (a copy of the results without the weights); nothing is written
             then. Kept maps of other images, found once the images are made, are refused too.
     """
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        raise CompareError(
-            f"compare: samples={samples!r} is invalid, expected an integer ≥ 2 (two halves of the images)"
-        )
+    check("samples", samples, "compare", error=CompareError)
     given, project = str(project), Path(project).resolve()
     state = read_project(project)
     config = state.config

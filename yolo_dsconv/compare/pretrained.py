@@ -36,6 +36,10 @@ class Pretrained:
     kind: str
     transferred: dict[str, int]
 
+    def record(self) -> dict:
+        """How `compare_config.json` records them (the path lives in the training arguments)."""
+        return {"sha256": self.sha256, "kind": self.kind, "transferred": self.transferred}
+
 
 def built_in_memory(v: Variant, scale: str) -> torch.nn.Module:
     """The variant's model, built in memory from its YAML text (or its file), at `scale`."""
@@ -45,8 +49,11 @@ def built_in_memory(v: Variant, scale: str) -> torch.nn.Module:
     return DetectionModel({**yaml.safe_load(text), "scale": scale}, verbose=False)
 
 
-def check_pretrained(file: str | Path, planned: list[Variant], scale: str) -> Pretrained:
-    """Check `pretrained=file` against the planned variants (the first is the reference); writes nothing.
+def check_pretrained(
+    file: str | Path, planned: list[Variant], scale: str, reference: torch.nn.Module | None = None
+) -> Pretrained:
+    """Check `pretrained=file` against the planned variants (the first is the reference, `reference` its model when
+    already built); writes nothing.
 
     Raises:
         CompareError: the file is missing, unsafe, neither an Ultralytics nor a classic YOLOv5 checkpoint, for
@@ -66,7 +73,7 @@ def check_pretrained(file: str | Path, planned: list[Variant], scale: str) -> Pr
     weights, _ = load_checkpoint(path)
     counts = {}
     for v in planned:
-        model = built_in_memory(v, scale)
+        model = reference if v is planned[0] and reference is not None else built_in_memory(v, scale)
         counts[v.name] = transfer_count(model, weights)
         v.transferred = counts[v.name]
         if v is planned[0]:
@@ -77,6 +84,9 @@ def check_pretrained(file: str | Path, planned: list[Variant], scale: str) -> Pr
                     f"compare: pretrained={file} transfers {counts[v.name]} of the {body} tensors outside the head "
                     f"of {v.name} ({Path(v.model).name}): it holds weights for another architecture"
                 )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for v in planned:
+        v.weights_sha256 = digest
     ref = planned[0]
     short = [f"{v.name} {counts[v.name]}" for v in planned[1:] if counts[v.name] < counts[ref.name]]
     if short:
@@ -84,5 +94,4 @@ def check_pretrained(file: str | Path, planned: list[Variant], scale: str) -> Pr
             f"compare: pretrained={file}: {', '.join(short)} tensors transferred, fewer than {ref.name}'s "
             f"{counts[ref.name]}; every variant must keep the reference's shared layers"
         )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Pretrained(str(path), digest, kind, counts)

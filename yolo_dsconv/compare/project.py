@@ -16,8 +16,9 @@ from pathlib import Path
 from ..paths import scaled_name
 from .errors import CompareError
 from .runs import METRIC_KEYS, RunResult, epoch_rows, read_record, read_scores, run_folder
+from .settings import CompareSettings
 from .summary import DEFAULT_MARGIN, Costs, Summary, summarize, with_reference
-from .variants import BUILT_IN, Variant, measure
+from .variants import VARIANTS, Variant, measure
 
 __all__ = ("CONFIG_FILE", "ProjectState", "Unfinished", "read_project")
 
@@ -70,15 +71,15 @@ def _config(project: Path) -> dict:
 def _variant_yaml(project: Path, config: dict, name: str) -> Variant:
     """The YAML the comparison trained `name` with, found by the hash its configuration records."""
     digest = config["variants"][name]
-    candidates = sorted((project / "models").glob("*.yaml")) if name in BUILT_IN else [Path(name)]
+    candidates = sorted((project / "models").glob("*.yaml")) if name in VARIANTS else [Path(name)]
     for file in candidates:
         if file.is_file() and hashlib.sha256(file.read_bytes()).hexdigest() == digest:
             from ultralytics.nn.tasks import guess_model_scale
 
-            scale = guess_model_scale(Path(config["base"]).name) if name in BUILT_IN else ""
+            scale = guess_model_scale(Path(config["base"]).name) if name in VARIANTS else ""
             model = file.with_name(scaled_name(file.name, scale)) if scale else file
             return Variant(name, str(model), digest)
-    where = project / "models" if name in BUILT_IN else Path(name)
+    where = project / "models" if name in VARIANTS else Path(name)
     raise CompareError(f"compare: variant {name!r}: no YAML at {where} has the hash {CONFIG_FILE} records for it")
 
 
@@ -139,7 +140,7 @@ def read_project(
     finished = [n for n in names if any(r.variant == n for r in runs)]
     if names[0] not in finished:
         raise CompareError(f"compare: project={project} has no finished run of {names[0]} (the reference) yet")
-    imgsz = config["train"]["imgsz"]
+    imgsz = CompareSettings.from_config(config, project).imgsz
     costs = []
     for name in finished:
         v = measure(_variant_yaml(project, config, name), imgsz)

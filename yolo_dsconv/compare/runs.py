@@ -316,7 +316,7 @@ def train_run(
         backend=placement.backend,
         attempts=attempts,
         cpu=cpu_record(),
-        pretrained_sha256=_sha256(train.get("pretrained")),
+        pretrained_sha256=variant.weights_sha256,
         transferred=variant.transferred,
         **read_scores(run_dir / "results.csv", metric),
     )
@@ -340,13 +340,6 @@ def cpu_record() -> str:
     name = fields.get("model name\t", fields.get("model name", "")).strip()
     flags = set(fields.get("flags\t\t", fields.get("flags\t", "")).split())
     return f"{name} ({' '.join(f for f in _VECTOR_FLAGS if f in flags)})"
-
-
-def _sha256(file: Any) -> str:
-    """The sha256 of a pretrained= file; "" when no file was given (pretrained=True/False)."""
-    import hashlib
-
-    return hashlib.sha256(Path(file).read_bytes()).hexdigest() if isinstance(file, str) and file else ""
 
 
 def _device_record(device: str) -> str:

@@ -10,26 +10,21 @@ runs recorded, and each variant's running mean.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .devices import cpu_cores, split_devices
 from .progress import Progress
 from .runs import METRIC_KEYS, RUN_FILE, RunResult, run_folder, train_run
+from .settings import CompareSettings
 from .variants import Variant
 from .worker import RETRIES
 
-__all__ = ("BACKENDS", "Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
-
-BACKENDS = ("local", "ray")
-
-
-def cpu_cores() -> int:
-    """The CPU cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+__all__ = ("Slots", "cache_labels", "cpu_cores", "run_all", "split_devices")
 
 
 def cache_labels(data_yaml: str, task: str, imgsz: int) -> None:
@@ -44,14 +39,6 @@ def cache_labels(data_yaml: str, task: str, imgsz: int) -> None:
     for split in ("train", "val"):
         if data.get(split):
             build_yolo_dataset(cfg, data[split], 1, data, mode="val")
-
-
-def split_devices(device: Any) -> list[str]:
-    """The GPUs of a device= value ("0,1", [0, 1], 0) as strings; [] for the CPU or Ultralytics' own choice."""
-    if device is None or (isinstance(device, str) and device.strip().lower() in {"", "cpu", "mps"}):
-        return []
-    items = device if isinstance(device, (list, tuple)) else str(device).split(",")
-    return [str(d).strip() for d in items if str(d).strip() not in {"", "cpu"}]
 
 
 class Slots:
@@ -75,12 +62,21 @@ class Slots:
                 self.load[gpu] -= 1
 
 
-def _spec(v: Variant, seed: int, project: Path, data: str, train: dict, metric: str, device: str, threads: int,
-          backend: str) -> dict[str, Any]:  # fmt: skip
+@dataclass(frozen=True)
+class _Plan:
+    """What every run of one `run_all` call shares."""
+
+    project: Path
+    data: str
+    train: dict
+    metric: str
+
+
+def _spec(v: Variant, seed: int, plan: _Plan, device: str, threads: int, backend: str) -> dict[str, Any]:
     return {
-        "variant": v.name, "model": v.model, "seed": seed, "project": str(project), "data": data,
-        "train": {k: val for k, val in train.items() if k != "device"}, "metric": metric, "device": device,
-        "threads": threads, "backend": backend, "transferred": v.transferred,
+        "variant": v.name, "model": v.model, "seed": seed, "project": str(plan.project), "data": plan.data,
+        "train": {k: val for k, val in plan.train.items() if k != "device"}, "metric": plan.metric, "device": device,
+        "threads": threads, "backend": backend, "transferred": v.transferred, "weights": v.weights_sha256,
     }  # fmt: skip
 
 
@@ -89,69 +85,66 @@ def _finished(v: Variant, seed: int, project: Path) -> bool:
     return (run_folder(project, v.name, seed) / RUN_FILE).is_file()
 
 
+def _reuse_or_train(v: Variant, seed: int, plan: _Plan) -> RunResult:
+    return train_run(v, seed, plan.project, plan.data, plan.train, plan.metric)
+
+
 def run_all(
-    plan: Sequence[tuple[Variant, int]],
-    project: Path,
-    data: str,
-    train: dict,
-    metric: str,
-    jobs: int = 1,
-    backend: str = "local",
-    threads: int | None = None,
-    address: str | None = None,
-    log: Callable[[str], None] = print,
+    runs: Sequence[tuple[Variant, int]], settings: CompareSettings, data: str, log: Callable[[str], None] = print
 ) -> list[RunResult]:
-    """Train (or reuse) every (variant, seed) of `plan`; results in plan order.
+    """Train (or reuse) every (variant, seed) of `runs`; results in that order.
 
     Args:
-        plan: the runs, in the order they start.
-        project, data, train, metric: as `compare` passes them.
-        jobs: runs at a time (local backend); 1 trains in this process, with Ultralytics' output on the terminal.
-        backend: local, or ray (Ray tasks; `address` joins a cluster, None starts a local instance).
-        threads: torch threads per run; None: the cores divided by jobs (local) or 1 per CPU the task asks (Ray).
+        runs: the runs, in the order they start.
+        settings: the comparison's `CompareSettings` (project, train, verbose, metric, jobs, backend, threads, address):
+            jobs=1 trains in this process, with Ultralytics' output on the terminal; backend=ray runs Ray tasks.
+            threads: torch threads per run; None: the cores divided by jobs (local) or 1 per CPU the task asks (Ray).
+        data: the dataset YAML.
         log: where lines about runs go (LOGGER.info in compare).
     """
-    key = METRIC_KEYS[metric]
-    if backend == "local" and jobs == 1:
+    plan = _Plan(settings.project, data, {**settings.train, "verbose": settings.verbose}, settings.metric)
+    key = METRIC_KEYS[plan.metric]
+    jobs, threads = settings.jobs, settings.threads
+    if settings.backend == "local" and jobs == 1:
         out = []
-        for v, seed in plan:
-            r = train_run(v, seed, project, data, train, metric)
-            log(f"compare: {v.name} seed {seed}: {r.status}, {metric} {getattr(r, key):.3f}")
+        for v, seed in runs:
+            r = _reuse_or_train(v, seed, plan)
+            log(f"compare: {v.name} seed {seed}: {r.status}, {plan.metric} {getattr(r, key):.3f}")
             out.append(r)
         return out
-    gpus = split_devices(train.get("device"))
-    if backend == "ray":
+    gpus = split_devices(plan.train.get("device"))
+    if settings.backend == "ray":
         from .ray_backend import run_on_ray
 
         per_run = threads or 1
-        done = {i: train_run(v, s, project, data, train, metric) for i, (v, s) in enumerate(plan)
-                if _finished(v, s, project)}  # fmt: skip
-        todo = [i for i in range(len(plan)) if i not in done]
+        done = {i: _reuse_or_train(v, s, plan) for i, (v, s) in enumerate(runs) if _finished(v, s, plan.project)}
+        todo = [i for i in range(len(runs)) if i not in done]
         device = "0" if gpus else "cpu"  # Ray gives a GPU task its GPU as CUDA_VISIBLE_DEVICES, so it is cuda:0
-        specs = [_spec(*plan[i], project, data, train, metric, device, per_run, "ray") for i in todo]
+        specs = [_spec(*runs[i], plan, device, per_run, "ray") for i in todo]
         log(f"compare: {len(specs)} runs as Ray tasks ({'1 GPU' if gpus else f'{per_run} CPU(s)'} each), "
             f"{len(done)} finished before; each run's output: <variant>/seed<k>/train.log")  # fmt: skip
         records = run_on_ray(specs, bool(gpus), Progress(len(specs), jobs, key))
         done.update({i: RunResult.from_dict(r["result"]) for i, r in zip(todo, records)})
-        return [done[i] for i in range(len(plan))]
+        return [done[i] for i in range(len(runs))]
     per_run = threads or max(1, cpu_cores() // jobs)
     where = f"{len(gpus)} GPU(s) {','.join(gpus)}" if gpus else f"{per_run} CPU thread(s) each"
-    log(f"compare: {len(plan)} runs, {jobs} at a time, {where}; each run's output: <variant>/seed<k>/train.log")
-    return _run_local(plan, project, data, train, metric, jobs, per_run, Slots(gpus), key)
+    log(f"compare: {len(runs)} runs, {jobs} at a time, {where}; each run's output: <variant>/seed<k>/train.log")
+    return _run_local(runs, plan, jobs, per_run, Slots(gpus))
 
 
-def _run_local(plan: Sequence[tuple[Variant, int]], project: Path, data: str, train: dict, metric: str, jobs: int,
-               per_run: int, slots: Slots, key: str) -> list[RunResult]:  # fmt: skip
+def _run_local(
+    runs: Sequence[tuple[Variant, int]], plan: _Plan, jobs: int, per_run: int, slots: Slots
+) -> list[RunResult]:
     from .worker import RunFailed, attempt
 
-    progress = Progress(len(plan), jobs, key, epochs=int(train.get("epochs") or 0))
+    progress = Progress(len(runs), jobs, METRIC_KEYS[plan.metric], epochs=int(plan.train.get("epochs") or 0))
 
     def one(v: Variant, seed: int) -> RunResult:
-        if _finished(v, seed, project):
-            return train_run(v, seed, project, data, train, metric)
+        if _finished(v, seed, plan.project):
+            return _reuse_or_train(v, seed, plan)
         device = slots.take()
-        spec = _spec(v, seed, project, data, train, metric, device, per_run, "process")
-        progress.begin(run_folder(project, v.name, seed))
+        spec = _spec(v, seed, plan, device, per_run, "process")
+        progress.begin(run_folder(plan.project, v.name, seed))
         try:
             for _ in range(RETRIES):
                 try:
@@ -160,13 +153,13 @@ def _run_local(plan: Sequence[tuple[Variant, int]], project: Path, data: str, tr
                     pass  # the next attempt resumes from last.pt, or restarts
             return RunResult.from_dict(attempt(spec)["result"])  # the last one's failure stops the comparison
         finally:
-            progress.end(run_folder(project, v.name, seed))
+            progress.end(run_folder(plan.project, v.name, seed))
             slots.give(device)
 
     results: dict[int, RunResult] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         pending = {}
-        queue = list(enumerate(plan))
+        queue = list(enumerate(runs))
         while queue or pending:
             started = bool(queue) and len(pending) < jobs
             while queue and len(pending) < jobs:
@@ -185,4 +178,4 @@ def _run_local(plan: Sequence[tuple[Variant, int]], project: Path, data: str, tr
             progress.running = len(pending)
             progress.show()
     progress.finish()
-    return [results[i] for i in range(len(plan))]
+    return [results[i] for i in range(len(runs))]

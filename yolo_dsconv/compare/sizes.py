@@ -16,8 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..data.yolo_yaml import images_in, split_folder
 from .stats import difference, spread
 
 __all__ = (
@@ -34,19 +33,14 @@ __all__ = (
 
 SIZES = ("small", "medium", "large")
 _STAT_INDEX = {"small": 3, "medium": 4, "large": 5}  # COCOeval.stats: AP at [.5:.95] for each area range
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
 def val_images(data_yaml: str | Path) -> list[Path]:
     """The validation images of a YOLO dataset YAML (a folder of images, `<split>/images`), in name order."""
-    data_yaml = Path(data_yaml)
-    spec = yaml.safe_load(data_yaml.read_text())
-    root = Path(spec.get("path") or data_yaml.parent)
-    root = root if root.is_absolute() else data_yaml.parent / root
-    folder = root / spec["val"]
+    folder = split_folder(data_yaml, "val")
     if not folder.is_dir():
         raise FileNotFoundError(f"sizes: the val split {folder} is not a folder of images, expected one")
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+    return images_in(folder)
 
 
 def ground_truth(images: list[Path], imgsz: int) -> tuple[dict, dict[str, float]]:

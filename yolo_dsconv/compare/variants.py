@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from torch import nn
 
@@ -26,12 +28,15 @@ from ..modules import ExpandConv
 from ..paths import scaled_name, unscaled_name
 from ..yaml_tools.graft import GraftError, graft_text, resolve_model_yaml
 from ..yaml_tools.transfer import INSERTED_KEY
+from .errors import CompareError
 
 __all__ = (
-    "BUILT_IN",
     "CONTROL_TOLERANCE",
+    "VARIANTS",
+    "Kind",
     "Variant",
     "build_variants",
+    "check_names",
     "control_hidden",
     "make_variants",
     "measure",
@@ -39,7 +44,6 @@ __all__ = (
     "scale_of",
 )
 
-BUILT_IN = ("stock", "dsconv", "sparse", "control")
 CONTROL_TOLERANCE = 0.15  # the control's parameters are within ±15 % of the ExpandConv layer's
 
 
@@ -57,6 +61,7 @@ class Variant:
     gflops: float = 0.0
     layer_params: int = 0
     transferred: int = 0  # tensors taken from compare's pretrained= weights (0: none given)
+    weights_sha256: str = ""  # the sha256 of those weights ("" for none)
     text: str | None = field(default=None, repr=False)  # the YAML to write (None: a user's file, used in place)
     file: str | None = None  # where `text` is written
 
@@ -98,26 +103,74 @@ def _expandconv_layer(data: dict, index: int, scale: str) -> nn.Module:
     return layers[index]
 
 
-def _grafted(name: str, text: str, source: str, scale: str, init: str = "default") -> str:
-    """The YAML text of a grafted variant (dsconv, sparse or control), starting as `init` says."""
+def _graft(name: str, text: str, source: str, init: str, **how: Any) -> Any:
+    """graft_text with the base named in its error."""
     try:
-        dsconv = graft_text(text, source=source, init=init)
+        return graft_text(text, source=source, init=init, **how)
     except GraftError as e:
         raise GraftError(f"compare: variant {name!r} needs an SPPF in base={source}: {e}") from e
-    if name == "dsconv":
-        return dsconv.text
-    c2 = (dsconv.data["backbone"] + dsconv.data["head"])[dsconv.index][3][0]  # the anchor's width, as graft gives it
-    if name == "sparse":  # ExpandConv's own defaults, but dense=False
-        defaults = inspect.signature(ExpandConv).parameters
-        k, d, e = (defaults[p].default for p in ("k", "d", "e"))
-        return graft_text(text, args=[c2, list(k), d, e, False], source=source, init=init).text
+
+
+def _stock(text: str, source: str, scale: str, init: str) -> str:
+    return text
+
+
+def _dsconv(text: str, source: str, scale: str, init: str) -> str:
+    return _graft("dsconv", text, source, init).text
+
+
+def _anchor_width(grafted: Any) -> int:
+    """The anchor's width c2, as graft gives it to the inserted layer of `grafted` (a graft_text result)."""
+    return (grafted.data["backbone"] + grafted.data["head"])[grafted.index][3][0]
+
+
+def _sparse(text: str, source: str, scale: str, init: str) -> str:
+    defaults = inspect.signature(ExpandConv).parameters  # ExpandConv's own defaults, but dense=False
+    k, d, e = (defaults[p].default for p in ("k", "d", "e"))
+    c2 = _anchor_width(_graft("sparse", text, source, init))
+    return _graft("sparse", text, source, init, args=[c2, list(k), d, e, False]).text
+
+
+def _control(text: str, source: str, scale: str, init: str) -> str:
+    dsconv = _graft("control", text, source, init)
+    c2 = _anchor_width(dsconv)
     layer = _expandconv_layer(dsconv.data, dsconv.index, scale)
-    out = layer.out_channels
-    c_, _ = control_hidden(layer.in_channels, out, sum(p.numel() for p in layer.parameters()))
-    e = round((c_ + 0.5) / out, 6)
+    c_, _ = control_hidden(layer.in_channels, layer.out_channels, sum(p.numel() for p in layer.parameters()))
+    args = [c2, False, 1, round((c_ + 0.5) / layer.out_channels, 6)]
     if init == "default":  # the stock C2f, as every comparison before init= wrote it
-        return graft_text(text, module="C2f", args=[c2, False, 1, e], stack=True, source=source).text
-    return graft_text(text, module="ControlC2f", args=[c2, False, 1, e], stack=True, source=source, init=init).text
+        return _graft("control", text, source, "default", module="C2f", args=args, stack=True).text
+    return _graft("control", text, source, init, module="ControlC2f", args=args, stack=True).text
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a built-in variant is made: `build(base text, base file name, scale, init)` returns its YAML text."""
+
+    summary: str
+    build: Callable[[str, str, str, str], str]
+
+
+# The one list of built-in variants: the CLI, the checks and the docs read it (a test holds the docs to it).
+VARIANTS: dict[str, Kind] = {
+    "stock": Kind("the base as it is", _stock),
+    "dsconv": Kind("ExpandConv grafted after SPPF", _dsconv),
+    "sparse": Kind("the same graft with dense=False (the lone dilated branches)", _sparse),
+    "control": Kind("a C2f of the same parameters at the same place (3×3 taps only)", _control),
+}
+
+
+def check_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` if they are distinct and each is a built-in variant or a model YAML path, else CompareError."""
+    if not names or len(set(names)) != len(names):
+        raise CompareError(
+            f"compare: variants={','.join(names)} is invalid, expected distinct names (e.g. stock,dsconv)"
+        )
+    for name in names:
+        if name not in VARIANTS and not name.endswith((".yaml", ".yml")):
+            raise CompareError(
+                f"compare: variant {name!r} is unknown, expected one of {', '.join(VARIANTS)} or a model YAML path"
+            )
+    return names
 
 
 def plan_variants(base: str | Path, names: list[str], folder: Path, init: str = "default") -> list[Variant]:
@@ -135,9 +188,9 @@ def plan_variants(base: str | Path, names: list[str], folder: Path, init: str = 
     text = src.read_text()
     out = []
     for name in names:
-        if name in BUILT_IN:
+        if name in VARIANTS:
             file = folder / (f"{stem}.yaml" if name == "stock" else f"{stem}-{name}.yaml")
-            content = text if name == "stock" else _grafted(name, text, src.name, scale, init)
+            content = VARIANTS[name].build(text, src.name, scale, init)
             if file.exists() and file.read_text() != content:
                 raise FileExistsError(
                     f"compare: {file} exists with other content; a comparison never overwrites a YAML"
@@ -148,11 +201,11 @@ def plan_variants(base: str | Path, names: list[str], folder: Path, init: str = 
             file = model if model.is_file() else model.with_name(unscaled_name(model.name))  # a scale letter selects
             if not file.is_file():
                 raise FileNotFoundError(
-                    f"compare: variant {name!r} is neither one of {', '.join(BUILT_IN)} nor an existing YAML file"
+                    f"compare: variant {name!r} is neither one of {', '.join(VARIANTS)} nor an existing YAML file"
                 )
             content, model = file.read_text(), model.resolve()
         digest = hashlib.sha256(content.encode()).hexdigest()
-        own = name in BUILT_IN
+        own = name in VARIANTS
         out.append(Variant(name, str(model), digest, text=content if own else None, file=str(file) if own else None))
     return out
 

@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     spec = json.loads((sys.argv[1:] if argv is None else argv)[0])
     placement = Placement(str(spec["device"]), int(spec["threads"]), spec["backend"])
     train_run(
-        Variant(spec["variant"], spec["model"], "", transferred=int(spec.get("transferred", 0))),
+        Variant(
+            spec["variant"], spec["model"], "", transferred=int(spec["transferred"]), weights_sha256=spec["weights"]
+        ),
         int(spec["seed"]),
         Path(spec["project"]),
         spec["data"],

@@ -3,6 +3,15 @@ copy of a dataset kept on read-only storage."""
 
 from .labels import FLIP_IDX, KEYPOINTS
 from .local_copy import local_copy
-from .shapes import LEVELS, SHAPE_CLASSES, TASKS, generate_shapes_dataset
+from .shapes import DIFFICULTY, LEVELS, SHAPE_CLASSES, TASKS, generate_shapes_dataset
 
-__all__ = ("FLIP_IDX", "KEYPOINTS", "LEVELS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset", "local_copy")
+__all__ = (
+    "DIFFICULTY",
+    "FLIP_IDX",
+    "KEYPOINTS",
+    "LEVELS",
+    "SHAPE_CLASSES",
+    "TASKS",
+    "generate_shapes_dataset",
+    "local_copy",
+)

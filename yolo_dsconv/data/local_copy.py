@@ -13,13 +13,13 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ("local_copy",)
+from .yolo_yaml import dataset_root, images_in
 
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+__all__ = ("local_copy",)
 
 
 def _split(src: Path, dst: Path, n: int | None) -> int:
-    images = sorted(p for p in (src / "images").iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)[:n]
+    images = images_in(src / "images", n)
     (dst / "images").mkdir(parents=True, exist_ok=True)
     (dst / "labels").mkdir(parents=True, exist_ok=True)
     for image in images:
@@ -43,9 +43,7 @@ def local_copy(data: str | Path, out: str | Path, n_train: int | None = None, n_
     data = Path(data).resolve()
     if not data.is_file():
         raise FileNotFoundError(f"local_copy: data={data} does not exist, expected a dataset YAML")
-    spec = yaml.safe_load(data.read_text())
-    root = Path(spec.get("path") or data.parent)
-    root = root if root.is_absolute() else data.parent / root
+    spec, root = dataset_root(data)
     out = Path(out).resolve()
     made = {"source": str(data), "n_train": n_train, "n_val": n_val}
     record = out / "copy.yaml"

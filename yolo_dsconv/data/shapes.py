@@ -14,18 +14,22 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import yaml
 
+from ..checks import POSITIVE_INT, check
 from .labels import FLIP_IDX, KEYPOINTS, TASKS, label_line
 
-__all__ = ("LEVELS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset")
+__all__ = ("DIFFICULTY", "LEVELS", "SHAPE_CLASSES", "TASKS", "generate_shapes_dataset")
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 _MANIFEST = "dataset.json"
-# Named difficulty levels, as overrides of generate_shapes_dataset's defaults. "hard": smaller and more shapes and
+# How hard the images are: generate_shapes_dataset's **difficulty keys and their defaults.
+DIFFICULTY: dict[str, Any] = {"max_objects": 3, "min_frac": 0.15, "max_frac": 0.45, "clutter": 0}
+# Named difficulty levels, as overrides of DIFFICULTY. "hard": smaller and more shapes and
 # outline distractors, so that mAP50-95 plateaus well below 1 (at "easy" a 256 px run saturates at 0.98-0.99).
 LEVELS: dict[str, dict] = {
     "easy": {},
@@ -125,12 +129,9 @@ def generate_shapes_dataset(
     n_val: int = 32,
     imgsz: int = 128,
     classes: tuple[str, ...] = SHAPE_CLASSES,
-    max_objects: int = 3,
     seed: int = 0,
-    min_frac: float = 0.15,
-    max_frac: float = 0.45,
     task: str = "detect",
-    clutter: int = 0,
+    **difficulty: Any,
 ) -> Path:
     """Write the dataset under `out` and return the path of its `data.yaml`.
 
@@ -145,13 +146,18 @@ def generate_shapes_dataset(
         n_val: validation images.
         imgsz: image side in pixels.
         classes: class names, a subset of SHAPE_CLASSES.
-        max_objects: most shapes per image.
         seed: random seed; the same seed gives the same files.
-        min_frac: smallest shape side as a fraction of imgsz.
-        max_frac: largest shape side as a fraction of imgsz.
         task: the label format: detect, segment, pose or obb.
-        clutter: unlabelled distractors per image (lines and shape outlines, drawn under the shapes).
+        **difficulty: any of DIFFICULTY, over its defaults: max_objects (most shapes per image), min_frac and
+            max_frac (the smallest and largest shape side as a fraction of imgsz), clutter (unlabelled distractors per
+            image: lines and shape outlines, drawn under the shapes). LEVELS names sets of them.
     """
+    unknown_keys = sorted(set(difficulty) - set(DIFFICULTY))
+    if unknown_keys:
+        raise ValueError(
+            f"generate_shapes_dataset: {unknown_keys[0]}= is not a setting, expected one of {', '.join(DIFFICULTY)}"
+        )
+    max_objects, min_frac, max_frac, clutter = ({**DIFFICULTY, **difficulty}[k] for k in DIFFICULTY)
     params = {
         "n_train": n_train,
         "n_val": n_val,
@@ -173,12 +179,8 @@ def generate_shapes_dataset(
             f"expected a non-empty subset of {SHAPE_CLASSES}"
         )
     for name in ("n_train", "n_val", "max_objects"):
-        if not isinstance(params[name], int) or params[name] < 1:
-            raise ValueError(
-                f"generate_shapes_dataset: {name}={params[name]!r} is invalid, expected a positive integer"
-            )
-    if not isinstance(clutter, int) or clutter < 0:
-        raise ValueError(f"generate_shapes_dataset: clutter={clutter!r} is invalid, expected an integer ≥ 0")
+        check(name, params[name], "generate_shapes_dataset", POSITIVE_INT)
+    check("clutter", clutter, "generate_shapes_dataset")
     if not isinstance(imgsz, int) or imgsz < 16:
         raise ValueError(f"generate_shapes_dataset: imgsz={imgsz!r} is invalid, expected an integer ≥ 16")
     if not 0 < min_frac <= max_frac < 1:

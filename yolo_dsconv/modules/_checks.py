@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..checks import ODD_KERNEL, POSITIVE_INT, check
+
 __all__ = ("INITS", "check_dilations", "check_init", "check_kernels", "check_positive_int")
 
 INITS = ("default", "identity")
@@ -11,9 +13,7 @@ INITS = ("default", "identity")
 
 def check_positive_int(name: str, value: object, owner: str) -> int:
     """Return `value` if it is an int ≥ 1 (bools refused), else raise ValueError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}: {name}={value!r} is invalid, expected a positive integer")
-    return value
+    return check(name, value, owner, POSITIVE_INT)
 
 
 def _as_tuple(name: str, value: object, owner: str) -> tuple:
@@ -30,7 +30,7 @@ def check_kernels(k: object, owner: str) -> tuple[int, ...]:
     if not ks:
         raise ValueError(f"{owner}: k={k!r} is invalid, expected at least one kernel size")
     for ki in ks:
-        if isinstance(ki, bool) or not isinstance(ki, int) or ki < 1 or ki % 2 == 0:
+        if not ODD_KERNEL.accepts(ki):
             raise ValueError(f"{owner}: kernel size {ki!r} in k={k!r} is invalid, expected odd positive integers")
     return ks
 
@@ -43,7 +43,7 @@ def check_dilations(d: object, n: int, owner: str) -> tuple[int, ...]:
     if len(ds) != n:
         raise ValueError(f"{owner}: d={d!r} has {len(ds)} dilations but k has {n} kernel sizes, expected equal lengths")
     for di in ds:
-        if isinstance(di, bool) or not isinstance(di, int) or di < 1:
+        if not POSITIVE_INT.accepts(di):
             raise ValueError(f"{owner}: dilation {di!r} in d={d!r} is invalid, expected positive integers")
     return ds
 

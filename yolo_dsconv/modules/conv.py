@@ -9,6 +9,7 @@ import torch
 from torch import nn
 from ultralytics.nn.modules.conv import Conv, DWConv, autopad
 
+from ..checks import check
 from ._checks import check_positive_int
 from .pruning import TapPrunedConv2d
 
@@ -60,8 +61,7 @@ class DSConv(nn.Module):
         check_positive_int("c2", c2, owner)
         check_positive_int("s", s, owner)
         check_positive_int("d", d, owner)
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k % 2 == 0:
-            raise ValueError(f"{owner}: k={k!r} is invalid, expected an odd positive integer")
+        check("k", k, owner)
         self.dw = DepthwiseConv(c1, k, s, d, act)
         self.pw = Conv(c1, c2, 1, 1, act=act)
 

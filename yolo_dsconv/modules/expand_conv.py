@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from ultralytics.nn.modules.conv import Conv
 
+from ..checks import check
 from ._checks import check_dilations, check_init, check_kernels, check_positive_int
 from .conv import DepthwiseConv, DSConv
 from .pruning import capturing
@@ -63,8 +64,7 @@ class ExpandConv(nn.Module):
         check_positive_int("c2", c2, owner)
         ks = check_kernels(k, owner)
         ds = ks if d is None else check_dilations(d, len(ks), owner)
-        if isinstance(e, bool) or not isinstance(e, (int, float)) or not e > 0:
-            raise ValueError(f"{owner}: e={e!r} is invalid, expected a positive number")
+        check("e", e, owner)
         if not isinstance(dense, bool):
             raise ValueError(f"{owner}: dense={dense!r} is invalid, expected true or false")
         c_ = int(c1 * e)

@@ -17,9 +17,11 @@ import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from ..checks import is_int
 from ..paths import find_model_yaml, scaled_name, unscaled_name
 from .indices import map_stock_index
 from .transfer import INSERTED_KEY
@@ -157,7 +159,7 @@ def graft_text(
             f"graft: {source or 'the YAML'} already contains {module} at "
             f"{[i for i, n in enumerate(names) if n == module]}; pass stack=True to add another"
         )
-    if isinstance(after, bool) or not isinstance(after, (int, str)):
+    if not (is_int(after) or isinstance(after, str)):
         raise GraftError(f"graft: after={after!r} is invalid, expected a layer type name or an index")
     if isinstance(after, int) or str(after).lstrip("-").isdigit():
         a = int(after)
@@ -178,7 +180,7 @@ def graft_text(
     p = a + 1
     if args is None:
         c2 = rows[a][3][0] if rows[a][3] else None
-        if isinstance(c2, bool) or not isinstance(c2, int):
+        if not is_int(c2):
             raise GraftError(
                 f"graft: cannot infer the channels of anchor {names[a]} (args {rows[a][3]}); pass args=[c2, ...]"
             )
@@ -240,7 +242,7 @@ def _remap_from(j: object, i: int, a: int, p: int, names: list[str], module: str
     An absolute or relative reference to the anchor lands on the new layer; every other layer keeps its target,
     renumbered by `map_stock_index`. A relative index is the new target minus the row's own new index.
     """
-    if isinstance(j, bool) or not isinstance(j, int):
+    if not is_int(j):
         raise GraftError(f"graft: layer {i} has a non-integer from index {j!r}")
     target = j if j >= 0 else i + j
     new_target = p if target == a else map_stock_index(target, [p])
@@ -332,23 +334,18 @@ def graft(
 
 
 def graft_file(
-    model: str | Path,
-    out: str | Path | None = None,
-    after: str | int = "SPPF",
-    module: str = "ExpandConv",
-    args: list | None = None,
-    stack: bool = False,
-    overwrite: bool = False,
-    check: bool = True,
-    init: str = "default",
+    model: str | Path, out: str | Path | None = None, overwrite: bool = False, check: bool = True, **how: Any
 ) -> tuple[Path, GraftResult]:
     """Graft into a YAML file and write the result; returns (output path, GraftResult).
 
     The default output is `<base>-dsconv.yaml` in the working directory (base: the file name without a scale
     letter, so `model=<base><scale>-dsconv.yaml` selects a scale). Never writes over the input, nor over an
     existing file unless `overwrite`. With `check`, the result is built once (first scale) before it is written.
-    `init`: as in graft_text.
+    `how`: graft_text's after, module, args, stack and init.
     """
+    unknown = sorted(set(how) - set(GRAFT_KEYS))
+    if unknown:
+        raise GraftError(f"graft: {unknown[0]}= is not a graft setting, expected one of {', '.join(GRAFT_KEYS)}")
     src = resolve_model_yaml(model)
     classic = is_classic(yaml.safe_load(src.read_text()))
     base = src.stem if classic else unscaled_name(src.stem)  # a classic file is one scale: its name keeps it
@@ -359,7 +356,7 @@ def graft_file(
         )
     if out.exists() and not overwrite:
         raise GraftError(f"graft: {out} exists; pass overwrite=True or another out=")
-    result = graft_text(src.read_text(), after, module, args, stack, src.name, init)
+    result = graft_text(src.read_text(), **how, source=src.name)
     if check and classic:
         _check_builds_classic(result.data)
     elif check:  # built under the input's name, so Ultralytics reads its scale and task from it, not from out=
@@ -367,6 +364,9 @@ def graft_file(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.text)
     return out, result
+
+
+GRAFT_KEYS = ("after", "module", "args", "stack", "init")  # graft_text's settings that graft_file passes on
 
 
 def _scale_of(name: str) -> str:
