@@ -158,3 +158,37 @@ def test_init_defaults_to_identity_with_weights(given, expected, realdata, monke
         comparison.compare(variants="stock,dsconv", pretrained=str(realdata / "weights" / "yolov5n.pt"),
                            project=tmp_path / "p", **given)  # fmt: skip
     assert seen.get("init") == expected
+
+
+def test_compare_takes_any_detection_dataset_given_only_its_yaml(realdata, tmp_path):
+    """A dataset laid out as Ultralytics lays out its own (images/<split>, labels/<split>, an absolute `path:`), with
+    other classes than the weights and than Aquarium (2: fish and not fish), from photos the study never trains on
+    (Aquarium's test split), is compared from the same COCO weights with nothing but data= pointing at its YAML."""
+    photos = sorted((realdata / "aquarium" / "test" / "images").iterdir())[:24]
+    root = tmp_path / "fish"
+    for split, part in (("train", photos[:16]), ("val", photos[16:])):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for photo in part:
+            (root / "images" / split / photo.name).symlink_to(photo)
+            rows = (photo.parent.parent / "labels" / f"{photo.stem}.txt").read_text().split("\n")
+            fish = [f"{0 if r.split()[0] == '0' else 1} {' '.join(r.split()[1:])}" for r in rows if r.strip()]
+            (root / "labels" / split / f"{photo.stem}.txt").write_text("\n".join(fish) + "\n")
+    data = tmp_path / "fish.yaml"  # elsewhere than the data: `path:` says where they are
+    data.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": "images/val",
+                                    "names": {0: "fish", 1: "not fish"}}))  # fmt: skip
+    names = yaml.safe_load((realdata / "aquarium" / "data.yaml").read_text())["names"]
+    assert names[0] == "fish"  # Aquarium's class 0 stays 0; its other six classes become 1
+    project = tmp_path / "runs"
+    weights = realdata / "weights" / "yolov5n.pt"
+    args = ["variants=stock,dsconv", "seeds=1", "epochs=1", "imgsz=64", "batch=8"]
+    run_cmd(["yolo-dsconv", "compare", f"data={data}", f"pretrained={weights}", *args, f"project={project}"],
+            cwd=tmp_path)  # fmt: skip
+    config = json.loads((project / "compare_config.json").read_text())
+    assert config["data"] == {"yaml": str(data), "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}
+    assert config["pretrained"]["transferred"] == {"stock": BACKBONE_NECK, "dsconv": BACKBONE_NECK}
+    for variant in ("stock", "dsconv"):
+        run = project / variant / "seed0"
+        assert yaml.safe_load((run / "args.yaml").read_text())["data"] == str(data)
+        assert json.loads((run / "compare_run.json").read_text())["result"]["epochs"] == 1
+    assert len(json.loads((project / "compare.json").read_text())["runs"]) == 2
