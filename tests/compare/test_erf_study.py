@@ -72,14 +72,24 @@ def test_each_runs_erf_is_its_best_pt_on_unseen_images_made_like_the_studys(proj
     assert not np.array_equal(trained["stock"].results[0].erf, trained["stock"].results[1].erf)  # its own weights
 
 
-def test_a_comparison_on_a_dataset_yaml_measures_on_its_val_split(tmp_path):
+def test_a_comparison_on_a_dataset_yaml_measures_on_its_test_split_else_its_val_split(tmp_path):
+    import yaml
+
     from yolo_dsconv.analysis import dataset_images
+    from yolo_dsconv.compare.erf_study import erf_split
     from yolo_dsconv.data import generate_shapes_dataset
 
-    data = generate_shapes_dataset(tmp_path / "user", n_train=1, n_val=3, imgsz=32, seed=5)
-    images = unseen_images(tmp_path / "p", {"data": {"yaml": str(data), "sha256": "-"}}, 3, 64)
+    data = generate_shapes_dataset(tmp_path / "user", n_train=3, n_val=3, imgsz=32, seed=5)
+    config = {"data": {"yaml": str(data), "sha256": "-"}}
+    images = unseen_images(tmp_path / "p", config, 3, 64)
     torch.testing.assert_close(images, dataset_images(data, 3, 64))
-    assert images.shape == (3, 3, 64, 64) and not (tmp_path / "p").exists()  # nothing generated
+    assert erf_split(data) == "val" and images.shape == (3, 3, 64, 64) and not (tmp_path / "p").exists()
+    spec = yaml.safe_load(data.read_text())
+    data.write_text(yaml.safe_dump({**spec, "test": "images/train"}))  # a test split: the one never selected on
+    assert erf_split(data) == "test"
+    torch.testing.assert_close(
+        unseen_images(tmp_path / "p", config, 3, 64), dataset_images(data.parent / "images" / "train", 3, 64)
+    )
 
 
 def test_a_repeated_study_reads_the_kept_maps_and_recomputes_a_run_whose_weights_changed(project, monkeypatch):

@@ -26,6 +26,7 @@ import torch
 from ..analysis.erf import ERFResult, compute_erf, plot_erfs
 from ..analysis.inputs import dataset_images
 from ..checks import check
+from ..data.yolo_yaml import dataset_root, split_folder
 from .errors import CompareError
 from .project import read_project
 from .runs import run_folder
@@ -71,16 +72,23 @@ def unseen_images(project: Path, config: dict, samples: int, imgsz: int) -> torc
     """`samples` images of the comparison's kind that no run trained on, resized to imgsz² ((N, 3, H, W) in [0, 1]).
 
     Built-in data: made again with the comparison's generator settings and another data seed, under
-    `project/erf-data` (reused when it is there); a dataset YAML: its val split.
+    `project/erf-data` (reused when it is there); a dataset YAML: its test split (`erf_split`), which neither
+    training nor the choice of each run's best epoch (on val) has seen.
     """
     data = config["data"]
     if "built_in" not in data:
-        return dataset_images(data["yaml"], samples, imgsz)
+        return dataset_images(split_folder(data["yaml"], erf_split(data["yaml"])), samples, imgsz)
     from ..data import generate_shapes_dataset
 
     kind = {k: v for k, v in data["built_in"].items() if k not in ("n_train", "n_val", "seed")}
     folder = generate_shapes_dataset(project / "erf-data", n_train=1, n_val=samples, seed=DATA_SEED, **kind)
     return dataset_images(folder, samples, imgsz)
+
+
+def erf_split(data_yaml: str | Path) -> str:
+    """The split of a dataset YAML the ERF study reads: test when the YAML names one, else val."""
+    spec, _ = dataset_root(data_yaml)
+    return "test" if spec.get("test") else "val"
 
 
 def coarsened(erf: np.ndarray, side: int = KEPT_SIDE) -> np.ndarray:
@@ -239,7 +247,13 @@ def erf_study(
                 group.convergence.append(r.convergence)
         found += groups.values()
     meta = {"project": given, "images": len(images), "imgsz": imgsz, "data_seed": DATA_SEED}
+    if "built_in" not in config["data"]:
+        meta = {**meta, "split": erf_split(config["data"]["yaml"])}
     return meta, found
+
+
+def _of_split(meta: dict) -> str:
+    return f" (the dataset's {meta['split']} split)" if "split" in meta else ""
 
 
 def write_study(meta: dict, groups: list[VariantERF], out: str | Path) -> list[str]:
@@ -266,7 +280,7 @@ def write_study(meta: dict, groups: list[VariantERF], out: str | Path) -> list[s
     out.with_suffix(".json").write_text(json.dumps({**meta, "rows": rows}, indent=1))
     plot_erfs([g.mean_map() for g in groups if g.weights == "trained"], str(out.with_suffix(".png")), panel=3.2)
     lines = [
-        f"ERF at P5 over {meta['images']} unseen images at {meta['imgsz']} px (`yolo-dsconv erf "
+        f"ERF at P5 over {meta['images']} unseen images{_of_split(meta)} at {meta['imgsz']} px (`yolo-dsconv erf "
         f"project={meta['project']}`); sides in input pixels, mean ± std over seeds; converged: trained runs "
         "converged by compare's rule; halves gap: the largest difference of a side between the two disjoint halves "
         "of the images, over all seeds.",
