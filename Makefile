@@ -67,7 +67,7 @@ versions: $(STAMP)  ## the release matrix over 9 Ultralytics releases (needs the
 versions-ci: $(STAMP)  ## the lowest and highest supported release end to end, and one below the range refused
 	$(BIN)/python -m pytest -q -m slow tests/versions
 
-mutation: $(STAMP)  ## mutation testing of modules/, registry.py, yaml_tools/, paths.py (about an hour; not in CI)
+mutation: $(STAMP)  ## mutation testing of modules/, registry.py, yaml_tools/, paths.py, checks.py (about 25 min; not in CI)
 	$(BIN)/python -m pip install -q "mutmut==3.8.1"
 	rm -rf mutants
 	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2

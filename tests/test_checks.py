@@ -48,6 +48,9 @@ def test_an_error_names_the_owner_the_argument_the_value_and_what_was_expected(n
 def test_every_rule_reads_as_words_and_a_bounded_one_says_its_range():
     assert all(rule.words() for rule in RULES.values())
     assert Rule(low=0, high=24, note="the layers").words() == "an integer 0..24 (the layers)"
+    assert Rule(integer=False, low=0.5).words() == "a number ≥ 0.5"
+    assert Rule(integer=False, low=0).words() == "a number ≥ 0"  # 0 itself allowed: not "positive"
+    assert Rule(integer=False, low=1, open_low=True).words() == "a number ≥ 1"
     assert check("seeds", 3, "owner") == 3
 
 

@@ -218,3 +218,11 @@ def test_merge_leaves_a_module_with_batchnorm_as_it_is():
 
     m = randomise_bn(ExpandConv(16, 24)).eval()
     assert not m.merge().merged and not hasattr(m, "merged_pw_w")
+
+
+def test_the_printed_module_says_its_branches_and_its_start():
+    assert ExpandConv(8, 8).extra_repr() == "k=(5, 7, 9), d=(5, 7, 9), c_=4, dense=True"
+    assert repr(ExpandConv(8, 8)).startswith("ExpandConv(\n  k=(5, 7, 9), d=(5, 7, 9), c_=4, dense=True\n")
+    plain = ExpandConv(8, 8, k=(3, 5), d=(2, 3), e=0.25, dense=False).extra_repr()
+    assert plain == "k=(3, 5), d=(2, 3), c_=2, dense=False"
+    assert ExpandConv(8, 8, init="identity").extra_repr() == "k=(5, 7, 9), d=(5, 7, 9), c_=4, dense=True, init=identity"

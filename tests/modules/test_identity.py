@@ -49,11 +49,34 @@ def test_control_c2f_default_is_the_stock_c2f_tensor_for_tensor():
     torch.testing.assert_close(ours.forward_split(x), stock(x))
 
 
+def test_control_c2f_defaults_are_one_plain_bottleneck_at_half_width():
+    from ultralytics.nn.modules import C2f
+
+    ours, stock = ControlC2f(32, 32), C2f(32, 32, 1, False, 1, 0.5)
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in stock.state_dict().items()}
+    assert ours.m[0].add is False and ours.m[0].cv2.conv.groups == 1 and not ours.add
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_control_c2f_identity_adds_its_input_to_the_c2f_once_it_has_learned(split):
+    from ultralytics.nn.modules import C2f
+
+    torch.manual_seed(0)
+    ours = ControlC2f(32, 32, init="identity").eval()
+    ours.cv2.bn.weight.data.uniform_(0.5, 1.5)  # as after training: the branch is no longer zero
+    stock = C2f(32, 32, 1, False, 1, 0.5).eval()
+    stock.load_state_dict(ours.state_dict())
+    x = torch.randn(1, 32, 8, 8)
+    got = ours.forward_split(x) if split else ours(x)
+    torch.testing.assert_close(got, x + stock(x))
+    assert not torch.allclose(stock(x), torch.zeros_like(x), atol=1e-3)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda: ExpandConv(32, 64, init="identity"), "needs c1 == c2"),
-        (lambda: ControlC2f(32, 64, init="identity"), "needs c1 == c2"),
+        (lambda: ControlC2f(32, 64, init="identity"), "^ControlC2f: init='identity' needs c1 == c2"),
         (lambda: ExpandConv(32, 32, init="zero"), "init='zero' is invalid, expected one of default, identity"),
     ],
 )

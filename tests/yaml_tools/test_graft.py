@@ -159,6 +159,9 @@ def test_never_overwrites_input_or_existing_files(tmp_path):
         graft_file(src, out=out)
     with pytest.raises(GraftError):
         graft_file(src, out=tmp_path / "x.yaml", after="Nope")
+    with pytest.raises(GraftError, match=r"^graft: zebra= is not a graft setting, expected one of after, module, args, "
+                       r"stack, init$"):  # fmt: skip
+        graft_file(src, out=tmp_path / "x.yaml", zebra=1, stack=True)
     assert not (tmp_path / "x.yaml").exists()
     assert hashlib.sha256(src.read_bytes()).hexdigest() == digest
 

@@ -79,3 +79,27 @@ def test_stock_source_renumbers_only_a_checkpoint_of_the_stock_model():
     unrecorded = DetectionModel({k: v for k, v in grafted.yaml.items() if k != "dsconv_inserted"}, verbose=False)
     assert stock_source(unrecorded, {"model": grafted}) is None  # no record on the model loaded into
     assert stock_source(nn.Sequential(), {"model": stock}) is None  # not an Ultralytics model at all
+
+
+def test_transfer_count_counts_the_tensors_load_takes_by_name_and_shape():
+    from ultralytics.nn.tasks import DetectionModel
+
+    from yolo_dsconv import graft
+    from yolo_dsconv.yaml_tools.transfer import transfer_count
+
+    stock = DetectionModel("yolov5n.yaml", nc=80, verbose=False)
+    grafted = DetectionModel(graft("yolov5n.yaml"), nc=80, verbose=False)
+    fewer = DetectionModel("yolov5n.yaml", nc=7, verbose=False)
+    every = len(stock.state_dict())
+    head = sum(1 for k in stock.state_dict() if k.startswith(f"model.{len(stock.model) - 1}."))
+    inserted = sum(1 for k in grafted.state_dict() if k.startswith("model.10."))
+    assert transfer_count(stock, stock) == every
+    assert transfer_count(grafted, stock) == every  # across the inserted layer: every stock tensor finds its place
+    assert transfer_count(grafted, {"model": stock, "ema": None}) == every  # a checkpoint dict, its model
+    assert transfer_count(stock, {"model": fewer, "ema": stock}) == every  # the EMA wins when it is there
+    ours, theirs = stock.state_dict(), fewer.state_dict()
+    differ = [k for k in ours if ours[k].shape != theirs[k].shape]  # the class branch, sized by nc
+    assert differ and all(k.startswith(f"model.{len(stock.model) - 1}.cv3.") for k in differ)
+    assert transfer_count(stock, fewer) == every - len(differ)
+    assert transfer_count(stock, {"model": fewer, "ema": None}) == every - len(differ)  # no EMA: the model
+    assert transfer_count(grafted, grafted) == every + inserted and 0 < head < every
