@@ -16,6 +16,7 @@ from yolo_dsconv.compare import CompareError, comparison, scheduler
 from yolo_dsconv.compare.erf_study import erf_study, run_erfs, unseen_images, write_study
 from yolo_dsconv.compare.keep import keep
 from yolo_dsconv.compare.runs import RUN_FILE
+from yolo_dsconv.compare.sizes import project_sizes
 
 SAMPLES = 4
 ONE_OF = "give model= (a YAML or .pt) or project= (a comparison's folder), one of them"
@@ -165,6 +166,24 @@ def test_results_kept_with_the_erf_maps_but_not_the_weights_give_the_same_study(
         for x, y in zip(a.results, b.results):
             np.testing.assert_array_equal(x.erf, y.erf)
             assert (x.side50, x.side90, x.halves) == (y.side50, y.side90, y.halves)
+
+
+def test_ap_by_size_kept_without_the_weights_gives_the_same_table(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    rows, md = project_sizes(copy)  # each run's best.pt predicts the validation split once
+    runs = [f"{v}/seed{s}" for v in ("dsconv", "stock") for s in (0, 1)]
+    assert sorted(p.parent.relative_to(copy).as_posix() for p in copy.glob("*/seed*/sizes_*px.json")) == runs
+    assert rows and {r["variant"] for r in rows} == {"stock", "dsconv"}
+    results = tmp_path / "results"
+    keep(copy, results)
+    assert not list(results.rglob("*.pt")) and not (results / "data").exists()
+    again, md_again = project_sizes(results)  # no weights, no data: the kept values alone
+    assert [(r["variant"], r["size"], r["mean"]) for r in again] == [(r["variant"], r["size"], r["mean"]) for r in rows]
+    assert md_again.read_text() == md.read_text()
+    assert json.loads((results / "sizes.json").read_text()) == json.loads((copy / "sizes.json").read_text()) | {
+        "data": str(results / "data" / "data.yaml")
+    }
 
 
 def test_keep_refuses_a_folder_that_is_not_a_comparisons_with_nothing_written(tmp_path):

@@ -192,3 +192,7 @@ def test_compare_takes_any_detection_dataset_given_only_its_yaml(realdata, tmp_p
         assert yaml.safe_load((run / "args.yaml").read_text())["data"] == str(data)
         assert json.loads((run / "compare_run.json").read_text())["result"]["epochs"] == 1
     assert len(json.loads((project / "compare.json").read_text())["runs"]) == 2
+    run_cmd(["yolo-dsconv", "sizes", f"project={project}"], cwd=tmp_path)  # its labels found in labels/val
+    boxes = sum(len(f.read_text().split()) // 5 for f in (root / "labels" / "val").iterdir())
+    kept = json.loads((project / "stock" / "seed0" / "sizes_64px.json").read_text())
+    assert kept["n_small"] + kept["n_medium"] + kept["n_large"] == boxes > 0

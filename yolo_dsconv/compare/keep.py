@@ -1,8 +1,9 @@
 """What a comparison's project folder must keep to be read again and resumed, copied without its weights and data.
 
 The configuration, what the comparison wrote about itself (the compare, report and erf tables, records and figures),
-the model YAMLs, and for each finished run its results.csv, args.yaml, compare_run.json and kept ERF maps
-(`erf_*.npz`, which stand in for best.pt in `yolo-dsconv erf`). A study that spans sessions on machines that do not
+the model YAMLs, and for each finished run its results.csv, args.yaml, compare_run.json, kept ERF maps
+(`erf_*.npz`, which stand in for best.pt in `yolo-dsconv erf`) and kept AP by size (`sizes_*px.json`, the same for
+`yolo-dsconv sizes`). A study that spans sessions on machines that do not
 last commits this copy as its runs finish; copied back into a project folder, `compare` retrains only the runs not
 in it.
 """
@@ -20,6 +21,7 @@ __all__ = ("keep",)
 
 TOP = (".json", ".csv", ".md", ".png")  # the configuration and what compare, report and erf wrote beside it
 RUN = ("results.csv", "args.yaml", RUN_FILE)
+RUN_CACHES = ("erf_*.npz", "sizes_*px.json")  # what erf and sizes computed from best.pt, which is not kept
 
 
 def keep(project: str | Path, out: str | Path) -> list[Path]:
@@ -51,7 +53,7 @@ def keep(project: str | Path, out: str | Path) -> list[Path]:
     for run in runs:
         target = out / run.relative_to(project)
         target.mkdir(parents=True, exist_ok=True)
-        for file in [*(run / name for name in RUN), *run.glob("erf_*.npz")]:
+        for file in [*(run / name for name in RUN), *(f for pattern in RUN_CACHES for f in run.glob(pattern))]:
             if file.is_file():
                 shutil.copy2(file, target / file.name)
     return runs

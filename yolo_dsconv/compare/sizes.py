@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.yolo_yaml import images_in, split_folder
+from .runs import run_folder
 from .stats import difference, spread
 
 __all__ = (
@@ -44,19 +45,20 @@ def val_images(data_yaml: str | Path) -> list[Path]:
 
 
 def ground_truth(images: list[Path], imgsz: int) -> tuple[dict, dict[str, float]]:
-    """COCO ground truth from the YOLO labels beside `images` (…/images/x.jpg -> …/labels/x.txt), in network
-    pixels; and each image's scale (imgsz / long side)."""
+    """COCO ground truth from the YOLO labels of `images`, found as Ultralytics finds them (the last `/images/` of the
+    path becomes `/labels/`: `valid/images/x.jpg -> valid/labels/x.txt`, `images/val/x.jpg -> labels/val/x.txt`), in
+    network pixels; and each image's scale (imgsz / long side)."""
     from PIL import Image
+    from ultralytics.data.utils import img2label_paths
 
     out: dict[str, Any] = {"images": [], "annotations": [], "categories": []}
     scales, classes = {}, set()
-    for i, image in enumerate(images):
+    for i, (image, label) in enumerate(zip(images, map(Path, img2label_paths(images)))):
         with Image.open(image) as im:
             w, h = im.size
         s = imgsz / max(w, h)
         scales[image.name] = s
         out["images"].append({"id": i, "file_name": image.name, "width": w * s, "height": h * s})
-        label = image.parent.parent / "labels" / f"{image.stem}.txt"
         rows = [r.split() for r in label.read_text().splitlines() if r.strip()] if label.is_file() else []
         for row in rows:
             c, cx, cy, bw, bh = int(row[0]), *(float(v) for v in row[1:5])
@@ -122,11 +124,13 @@ def _counts(truth: dict) -> dict[str, int]:
     }
 
 
-def sizes_of_runs(runs: list, data_yaml: str | Path, imgsz: int, device: str = "cpu") -> dict[tuple[str, int], dict]:
-    """AP by size for every run (variant, seed) -> values, each computed once and kept in its folder."""
+def sizes_of_runs(project: Path, runs: list, data_yaml: str | Path, imgsz: int,
+                  device: str = "cpu") -> dict[tuple[str, int], dict]:  # fmt: skip
+    """AP by size for every run (variant, seed) -> values, each computed once and kept in its folder under `project`
+    (not the recorded save_dir, which names where it trained: a kept copy is read where it lies)."""
     out = {}
     for r in runs:
-        folder = Path(r.save_dir)
+        folder = run_folder(project, r.variant, r.seed)
         kept = folder / f"sizes_{imgsz}px.json"
         if kept.is_file():
             out[(r.variant, r.seed)] = json.loads(kept.read_text())
@@ -190,7 +194,7 @@ def project_sizes(project: str | Path, imgsz: int | None = None, device: str = "
     runs = state.summary.runs + state.summary.left_out
     if not runs:
         raise CompareError(f"sizes: project={project} has no finished run")
-    values = sizes_of_runs(runs, data, imgsz, device)
+    values = sizes_of_runs(project, runs, data, imgsz, device)
     variants = [r.variant for r in state.summary.rows]
     rows = size_table(values, variants, state.summary.level, state.summary.margin)
     document = {"data": str(data), "imgsz": imgsz, "runs": {f"{v}/seed{s}": x for (v, s), x in values.items()},
