@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from yolo_dsconv.compare.sizes import evaluate_sizes, ground_truth, size_table, val_images
+from yolo_dsconv.compare.sizes import evaluate_sizes, ground_truth, markdown_sizes, size_table, val_images
 
 
 def _dataset(tmp_path, boxes: list[str], size=(200, 100)):
@@ -55,3 +55,25 @@ def test_a_size_with_no_box_is_nan_and_left_out_of_the_table(tmp_path):
     assert {r["size"] for r in rows} == {"medium"}
     b = next(r for r in rows if r["variant"] == "b")
     assert b["paired"] and b["delta"] == pytest.approx(0.05) and b["low"] == pytest.approx(0.05)
+
+
+def test_labels_are_found_in_ultralytics_layout_as_well(tmp_path):
+    """images/val/a.jpg -> labels/val/a.txt (Ultralytics' own datasets and the built-in data), as Ultralytics reads."""
+    from PIL import Image
+
+    (tmp_path / "images" / "val").mkdir(parents=True)
+    (tmp_path / "labels" / "val").mkdir(parents=True)
+    Image.new("RGB", (100, 100)).save(tmp_path / "images" / "val" / "a.png")
+    (tmp_path / "labels" / "val" / "a.txt").write_text("0 0.5 0.5 0.5 0.5\n1 0.1 0.1 0.1 0.1\n")
+    data = tmp_path / "data.yaml"
+    data.write_text(f"path: {tmp_path}\ntrain: images/val\nval: images/val\nnames: {{0: a, 1: b}}\n")
+    truth, _ = ground_truth(val_images(data), 100)
+    assert sorted(a["area"] for a in truth["annotations"]) == pytest.approx([100, 2500])
+
+
+def test_one_seed_gives_the_difference_without_an_interval(tmp_path):
+    data = _dataset(tmp_path, ["0 0.5 0.5 0.1 0.2"])
+    got = evaluate_sizes(ground_truth(val_images(data), 400)[0], [])
+    rows = size_table({("a", 0): {**got, "medium": 0.30}, ("b", 0): {**got, "medium": 0.25}}, ["a", "b"])
+    table = markdown_sizes(rows, 400, 2)
+    assert "| medium | 1 | b | 1 | 0.250 | -0.050 (no interval: one seed) |  |" in table and "nan" not in table

@@ -216,8 +216,13 @@ def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        delta = f"{r['delta']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]" if "delta" in r else "reference"
-        p = f"{r['p_improve']:.2f}" if "p_improve" in r else ""
+        if "delta" not in r:
+            delta = "reference"
+        elif _nan(r["low"]):
+            delta = f"{r['delta']:+.3f} (no interval: one seed)"
+        else:
+            delta = f"{r['delta']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"
+        p = f"{r['p_improve']:.2f}" if "p_improve" in r and not _nan(r["low"]) else ""  # one pair: 0 or 1
         std = "" if _nan(r["std"]) else f" ± {r['std']:.3f}"
         lines.append(
             f"| {r['size']} | {r['boxes']} | {r['variant']} | {r['n']} | {r['mean']:.3f}{std} | {delta} | {p} |"
