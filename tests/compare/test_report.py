@@ -131,19 +131,36 @@ def test_another_reading_of_a_study_is_written_under_its_own_name(tmp_path, caps
     own.write_text("the study's own reading\n")
     assert main(["report", f"file={study}", "reference=control", "margin=0.02"]) == 0
     assert main(["report", f"file={study}", "level=0.9", "converged_only=True"]) == 0
+    assert main(["report", f"file={study}", "tol=0.02"]) == 0
     capsys.readouterr()
     assert own.read_text() == "the study's own reading\n"
     doc = json.loads(study.read_text())
     for name, options in (("compare_vs_control_margin0.02.md", {"reference": "control", "margin": 0.02}),
-                          ("compare_level0.9_converged.md", {"level": 0.9, "converged_only": True})):  # fmt: skip
+                          ("compare_level0.9_converged.md", {"level": 0.9, "converged_only": True}),
+                          ("compare_tol0.02.md", {"tol": 0.02})):  # fmt: skip
         written = (tmp_path / name).read_text()
         assert markdown_summary(summary_from_json(doc, **options)) in written
         assert (tmp_path / name).with_suffix(".png").stat().st_size > 20_000
     assert sorted(p.name for p in tmp_path.glob("*.md")) == [
         "compare.md",
         "compare_level0.9_converged.md",
+        "compare_tol0.02.md",
         "compare_vs_control_margin0.02.md",
     ]
+
+
+def test_tol_classifies_each_run_by_its_last_fifths_gain_at_that_tolerance():
+    """A second, looser convergence rule read from the same curves: rising exactly where the gain passes tol."""
+    from yolo_dsconv.compare.convergence import RISING, tail_gain
+    from yolo_dsconv.compare.summary import summary_from_json
+
+    doc = json.loads((REPO / "docs" / "results" / "hard256_cos60" / "compare.json").read_text())
+    own, loose = summary_from_json(doc), summary_from_json(doc, tol=0.02)
+    assert (own.tol, loose.tol) == (0.005, 0.02)
+    rising = [[r.convergence == RISING for r in s.runs] for s in (own, loose)]
+    gains = [tail_gain(r.curve)[0] for r in loose.runs]
+    assert rising == [[g > 0.005 for g in gains], [g > 0.02 for g in gains]]
+    assert (sum(rising[0]), sum(rising[1])) == (4, 0)  # 4 of 24 runs rose by 0.005-0.02 in their last 12 epochs
 
 
 @pytest.mark.parametrize(
@@ -152,6 +169,7 @@ def test_another_reading_of_a_study_is_written_under_its_own_name(tmp_path, caps
         (["file=nosuch.json"], "file=nosuch.json is not a compare.json"),
         (["margin=-1", "file=x"], "margin=-1 is invalid, expected a positive number"),
         (["level=1.5", "file=x"], "level=1.5 is invalid, expected a confidence level between 0 and 1"),
+        (["tol=0", "file=x"], "tol=0 is invalid, expected a positive number"),
     ],
 )
 def test_report_refuses_bad_input(argv, message, capsys, tmp_path, monkeypatch):

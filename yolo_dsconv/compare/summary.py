@@ -208,9 +208,11 @@ def summary_from_json(
     level: float | None = None,
     reference: str | None = None,
     converged_only: bool = False,
+    tol: float | None = None,
 ) -> Summary:
-    """The summary of a compare.json read again under the current rules (its own margin and level unless given), the
-    variants compared with `reference` (default: the file's first), of its converged runs alone with `converged_only`.
+    """The summary of a compare.json read again under the current rules (its own margin, level and convergence
+    tolerance unless given), the variants compared with `reference` (default: the file's first), of its converged
+    runs alone with `converged_only`.
 
     Costs come from the file's summary (GFLOPs at the image size it records, 640 for files that record none).
     """
@@ -231,7 +233,7 @@ def summary_from_json(
         config["metric"],
         config["level"] if level is None else level,
         config.get("margin", DEFAULT_MARGIN) if margin is None else margin,
-        config.get("tol"),
+        config.get("tol") if tol is None else tol,
         config.get("looks", 1),
         converged_only,
     )
