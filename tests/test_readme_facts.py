@@ -407,3 +407,29 @@ def test_op_profile_table_is_the_committed_profile():
             f"{ds['wall_ms'] / st['wall_ms']:.3f} ({total['gflops'] / st['total']['gflops']:.3f})",
         ]
         assert "  | " + " | ".join(cells) + " |" in README, cells
+
+
+def test_the_real_photo_table_is_the_kept_runs():
+    """docs/evidence/real-photos.md's per-run table, recomputed from docs/results/aquarium416: each finished run's
+    best epoch and metrics (results.csv), the last fifth's gain, and its kept AP by size."""
+    import json
+
+    from yolo_dsconv.compare.convergence import tail_gain
+
+    kept = REPO / "docs" / "results" / "aquarium416"
+    page = (REPO / "docs" / "evidence" / "real-photos.md").read_text()
+    cells = r"(\w+) \| ([\d.]+) \((\d+)\) \| ([\d.]+) \| ([+-][\d.]+) \| ([\d.]+) / ([\d.]+) / ([\d.]+)"
+    rows = re.findall(rf"^\| {cells} \|$", page, re.M)
+    finished = sorted(p.parent for p in kept.glob("*/seed0/compare_run.json"))  # the table is seed 0 of each
+    assert rows and len(rows) == len(finished)
+    for variant, best, epoch, map50, gain, *sizes in rows:
+        run = kept / variant / "seed0"
+        table = [line.split(",") for line in (run / "results.csv").read_text().splitlines()]
+        head = [h.strip() for h in table[0]]
+        curve = [float(r[head.index("metrics/mAP50-95(B)")]) for r in table[1:]]
+        i = max(range(len(curve)), key=curve.__getitem__)
+        assert (best, int(epoch)) == (f"{curve[i]:.3f}", i + 1), variant
+        assert map50 == f"{float(table[i + 1][head.index('metrics/mAP50(B)')]):.3f}", variant
+        assert gain == f"{tail_gain(curve)[0]:+.3f}", variant
+        by_size = json.loads((run / "sizes_416px.json").read_text())
+        assert sizes == [f"{by_size[s]:.3f}" for s in ("small", "medium", "large")], variant
