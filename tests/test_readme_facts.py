@@ -433,3 +433,5 @@ def test_the_real_photo_table_is_the_kept_runs():
         assert gain == f"{tail_gain(curve)[0]:+.3f}", variant
         by_size = json.loads((run / "sizes_416px.json").read_text())
         assert sizes == [f"{by_size[s]:.3f}" for s in ("small", "medium", "large")], variant
+    best = {variant: value for variant, value, *_ in rows}
+    assert f"stock {best['stock']} and dsconv {best['dsconv']} mAP50-95" in unwrap(README)  # the README's first pair
