@@ -433,5 +433,12 @@ def test_the_real_photo_table_is_the_kept_runs():
         assert gain == f"{tail_gain(curve)[0]:+.3f}", variant
         by_size = json.loads((run / "sizes_416px.json").read_text())
         assert sizes == [f"{by_size[s]:.3f}" for s in ("small", "medium", "large")], variant
+    erf = {(r["variant"], r["weights"]): r for r in json.loads((kept / "erf.json").read_text())["rows"]}
+    side = {key: (int(r["side50"][0]), int(r["side90"][0])) for key, r in erf.items()}
+    assert side["stock", "init"] == side["dsconv", "init"]  # the identity start: one function at step 0
+    claim = (f"the 50 % side is {side['stock', 'trained'][0]} px for stock and {side['dsconv', 'trained'][0]} px for "
+             f"dsconv after training, and {side['stock', 'init'][0]} px for both at the start")  # fmt: skip
+    assert claim in unwrap(page)
+    assert f"the 90 % side is {side['stock', 'trained'][1]} px and {side['dsconv', 'trained'][1]} px" in unwrap(page)
     best = {variant: value for variant, value, *_ in rows}
     assert f"stock {best['stock']} and dsconv {best['dsconv']} mAP50-95" in unwrap(README)  # the README's first pair
