@@ -115,6 +115,12 @@ def test_an_existing_variant_yaml_is_never_overwritten(tmp_path):
         ({"base": "yolov8n-cls.yaml", "variants": "stock"}, "the built-in data has no classify labels; pass data="),
         ({"data": "missing.yaml"}, "data='missing.yaml' is not a file, expected a dataset YAML"),
         ({"shapes": "harder"}, "shapes='harder' is invalid, expected one of easy, hard"),
+        ({"sizes": "yes"}, "sizes='yes' is invalid, expected True or False"),
+        (
+            {"base": "yolov8n-seg.yaml", "sizes": True},
+            r"sizes=True scores the boxes of a detection comparison, but "
+            r"base=yolov8n-seg\.yaml is a segment model",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_is_written(kwargs, message, tmp_path):

@@ -16,7 +16,7 @@ from yolo_dsconv.checkpoints import NotACheckpoint
 
 BACKBONE_NECK = 342
 # 2 variants x 2 seeds, 2 epochs at 96 px on 32 + 16 Aquarium photos: the smallest real-photo comparison.
-SMALL = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=96", "batch=16", "init=identity"]
+SMALL = ["variants=stock,dsconv", "seeds=2", "epochs=2", "imgsz=96", "batch=16", "init=identity", "sizes=True"]
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +131,23 @@ def test_graft_refuses_identity_where_the_layer_changes_width(tmp_path):
 
 
 def test_ap_by_object_size_of_every_run(real_compare):
-    project, _ = real_compare
-    proc = run_cmd(["yolo-dsconv", "sizes", f"project={project}"], cwd=project.parent)
-    doc = json.loads((project / "sizes.json").read_text())
-    assert set(doc["runs"]) == {f"{v}/seed{s}" for v in ("stock", "dsconv") for s in (0, 1)}
-    assert doc["imgsz"] == 96 and doc["table"]
+    """compare sizes=True puts AP by size, per variant with its paired interval, in compare.json, compare.md and its
+    printed output; `yolo-dsconv sizes project=` later reads the same per-run values and gives the same table."""
+    from yolo_dsconv.compare.report import clean_json
+
+    project, out = real_compare
+    section = json.loads((project / "compare.json").read_text())["sizes"]
+    assert set(section["runs"]) == {f"{v}/seed{s}" for v in ("stock", "dsconv") for s in (0, 1)}
+    assert section["imgsz"] == 96 and {r["variant"] for r in section["table"]} == {"stock", "dsconv"}
+    assert all(r["paired"] for r in section["table"] if r["variant"] == "dsconv")
     for v in ("stock", "dsconv"):
         kept = json.loads((project / v / "seed0" / "sizes_96px.json").read_text())
         assert kept["n_small"] + kept["n_medium"] + kept["n_large"] > 0
+        assert clean_json(kept) == section["runs"][f"{v}/seed0"]  # NaN (no box of a size) is null in compare.json
+    assert "## AP by object size" in (project / "compare.md").read_text() and "| size | boxes | variant |" in out
+    proc = run_cmd(["yolo-dsconv", "sizes", f"project={project}"], cwd=project.parent)
+    again = json.loads((project / "sizes.json").read_text())
+    assert again["table"] == section["table"] and again["runs"] == section["runs"]
     assert "| size | boxes | variant |" in proc.stdout and (project / "sizes.md").is_file()
 
 

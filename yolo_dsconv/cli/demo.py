@@ -22,6 +22,7 @@ UNUSED = (
     "threads",
     "shapes",
     "init",
+    "sizes",
 )  # fmt: skip  (CompareSettings fields the demo does not read)
 
 

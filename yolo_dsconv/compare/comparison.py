@@ -17,7 +17,7 @@ from typing import Any
 from ..checks import Rule, check
 from ..data import generate_shapes_dataset
 from ..offline import offline_font
-from .devices import cpu_cores
+from .devices import cpu_cores, split_devices
 from .errors import CompareError
 from .pretrained import Pretrained, built_in_memory, check_pretrained
 from .project import CONFIG_FILE
@@ -26,6 +26,7 @@ from .runs import RunResult
 from .scheduler import cache_labels, run_all
 from .sequential import AUTO_START, planned_looks
 from .settings import RESERVED, TRAIN_DEFAULTS, CompareSettings
+from .sizes import sizes_of_runs, sizes_section
 from .summary import Costs, summarize
 from .variants import Variant, build_variants, plan_variants, scale_of
 
@@ -185,8 +186,21 @@ def _train_and_report(settings: CompareSettings, config: dict, planned: list[Var
     read = {"seeds": n_seeds, "metric": settings.metric, "level": settings.level, "margin": settings.margin}
     document = {**config, **read, "tol": summary.tol, "looks": looks}
     document |= {"max_seeds": settings.max_seeds} if auto else {}
+    sizes, appendix = _sizes(settings, runs, [r.variant for r in summary.rows], data_yaml)
     write_csv(Path(files["csv"]), runs)
-    write_json(Path(files["json"]), document, summary)
-    write_markdown(Path(files["md"]), summary, document)
+    write_json(Path(files["json"]), document, summary, sizes)
+    write_markdown(Path(files["md"]), summary, document, appendix=appendix)
     plot(Path(files["png"]), summary, document)
-    return Comparison(built, runs, summary, format_summary(summary), files)
+    table = format_summary(summary) + (f"\n\n{appendix}" if appendix else "")
+    return Comparison(built, runs, summary, table, files)
+
+
+def _sizes(settings: CompareSettings, runs: list, variants: list[str], data_yaml: str) -> tuple[dict, str]:
+    """sizes=True: AP by object size of every run on the validation split (on the first GPU given, else the CPU),
+    as compare.json's `sizes` and a compare.md section; else nothing."""
+    if not settings.sizes:
+        return {}, ""
+    device = (split_devices(settings.train.get("device")) or ["cpu"])[0]
+    values = sizes_of_runs(settings.project, runs, data_yaml, settings.imgsz, device)
+    section, text = sizes_section(values, variants, settings.imgsz, settings.level, settings.margin)
+    return {"sizes": section}, "## AP by object size\n\n" + text

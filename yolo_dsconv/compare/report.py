@@ -89,9 +89,11 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def write_json(path: Path, config: dict, summary: Summary) -> None:
-    """The configuration, every run (with its curve and convergence) and the per-variant summary."""
+def write_json(path: Path, config: dict, summary: Summary, extra: dict | None = None) -> None:
+    """The configuration, every run (with its curve and convergence), the per-variant summary, and `extra`'s keys
+    (compare sizes=True: `sizes`)."""
     document = {"config": config, "runs": [asdict(r) for r in summary.runs], "summary": summary.to_json()}
+    document |= extra or {}
     path.write_text(json.dumps(clean_json(document), indent=1))
 
 
@@ -321,13 +323,15 @@ def run_time(s: Summary) -> str:
     )
 
 
-def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = ()) -> None:
-    """compare.md: the caption, the table of every statistic, the notes (`extra` ones first), and the runs."""
+def write_markdown(path: Path, s: Summary, config: dict, extra: Sequence[str] = (), appendix: str = "") -> None:
+    """compare.md: the caption, the table of every statistic, the notes (`extra` ones first), the runs, and
+    `appendix` as a last section (compare sizes=True: AP by object size)."""
     lines = [f"# Comparison: {caption(s, config)}", "", markdown_summary(s), ""]
     lines += [f"- {n}" for n in (*extra, *notes(s))]
     lines += ["", f"## Runs ({s.tol:g} tolerance on the gain)", "", markdown_runs(s)]
     timed = run_time(s)
     lines += ["", timed] if timed else []
+    lines += ["", appendix] if appendix else []
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 

@@ -96,6 +96,8 @@ class CompareSettings:
         init: how the grafted variants start: "default", or "identity" (an outer shortcut whose last BatchNorm scale
             is zero, so that from shared pretrained= weights every variant computes the same function at step 0).
             None: identity with a pretrained= file (the real-photo pilot, docs/results/protocol.md), else default.
+        sizes: also score COCO-style AP for small, medium and large boxes of every run (detection only): a table
+            per variant with intervals in compare.md and compare.json, each run's values kept in its folder.
         verbose: Ultralytics' progress output.
         train: Ultralytics train arguments (epochs, imgsz, batch, device, lr0, pretrained=PATH, ...);
             TRAIN_DEFAULTS fill the rest. Read it, never change it.
@@ -122,6 +124,7 @@ class CompareSettings:
     n_val: int = 32
     shapes: str = "easy"
     init: str | None = None
+    sizes: bool = False
     verbose: bool = True
     train: dict[str, Any] = field(default_factory=dict)
 
@@ -159,6 +162,13 @@ class CompareSettings:
             raise CompareError(f"compare: address={self.address} joins a Ray cluster and needs backend=ray")
         if self.shapes not in LEVELS:
             raise CompareError(f"compare: shapes={self.shapes!r} is invalid, expected one of {', '.join(LEVELS)}")
+        if not isinstance(self.sizes, bool):
+            raise CompareError(f"compare: sizes={self.sizes!r} is invalid, expected True or False")
+        if self.sizes and self.task != "detect":
+            raise CompareError(
+                f"compare: sizes=True scores the boxes of a detection comparison, but base={self.base} is a "
+                f"{self.task} model; expected a detect base or sizes=False"
+            )
         if self.init is not None and self.init not in INITS:
             raise CompareError(f"compare: init={self.init!r} is invalid, expected one of {', '.join(INITS)}")
         for key in self.train:

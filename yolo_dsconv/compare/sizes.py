@@ -29,6 +29,7 @@ __all__ = (
     "run_sizes",
     "size_table",
     "sizes_of_runs",
+    "sizes_section",
     "val_images",
 )
 
@@ -196,13 +197,20 @@ def project_sizes(project: str | Path, imgsz: int | None = None, device: str = "
         raise CompareError(f"sizes: project={project} has no finished run")
     values = sizes_of_runs(project, runs, data, imgsz, device)
     variants = [r.variant for r in state.summary.rows]
-    rows = size_table(values, variants, state.summary.level, state.summary.margin)
-    document = {"data": str(data), "imgsz": imgsz, "runs": {f"{v}/seed{s}": x for (v, s), x in values.items()},
-                "table": rows}  # fmt: skip
-    (project / "sizes.json").write_text(json.dumps(clean_json(document), indent=1))
+    section, text = sizes_section(values, variants, imgsz, state.summary.level, state.summary.margin)
+    (project / "sizes.json").write_text(json.dumps(clean_json({"data": str(data), **section}), indent=1))
     md = project / "sizes.md"
-    md.write_text(markdown_sizes(rows, imgsz, len(values)) + "\n")
-    return rows, md
+    md.write_text(text + "\n")
+    return section["table"], md
+
+
+def sizes_section(values: dict[tuple[str, int], dict], variants: list[str], imgsz: int, level: float = 0.95,
+                  margin: float = 0.01) -> tuple[dict, str]:  # fmt: skip
+    """AP by size of the runs' `values` as a document (imgsz, each run's values, the `size_table` rows) and as
+    Markdown: what `yolo-dsconv sizes` writes, and what `compare sizes=True` adds to compare.json and compare.md."""
+    rows = size_table(values, variants, level, margin)
+    document = {"imgsz": imgsz, "runs": {f"{v}/seed{s}": x for (v, s), x in values.items()}, "table": rows}
+    return document, markdown_sizes(rows, imgsz, len(values))
 
 
 def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
