@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,6 +185,29 @@ def test_ap_by_size_kept_without_the_weights_gives_the_same_table(project, tmp_p
     assert json.loads((results / "sizes.json").read_text()) == json.loads((copy / "sizes.json").read_text()) | {
         "data": str(results / "data" / "data.yaml")
     }
+
+
+def test_a_kept_study_copied_back_is_summarised_again_without_training(project, tmp_path, monkeypatch):
+    """What a study on machines that do not last relies on: its kept copy (records, no weights) is a project folder
+    that `compare` with the same settings reads again, training nothing and summarising as the original did."""
+    from ultralytics.engine.model import Model
+
+    results = tmp_path / "results"
+    keep(project, results)
+
+    def no_training(model, **train):
+        raise AssertionError(f"a kept run was trained again: {train}")
+
+    monkeypatch.setattr(Model, "train", no_training)
+    again = comparison.compare(project=results, variants="stock,dsconv", seeds=2, n_train=2, n_val=1, imgsz=32,
+                               shapes="hard", verbose=False)  # fmt: skip
+    assert [(r.variant, r.seed, r.status) for r in again.runs] == [
+        (v, s, "reused") for s in (0, 1) for v in ("stock", "dsconv")
+    ]
+    rows = [json.loads((p / "compare.json").read_text())["summary"] for p in (project, results)]
+    for row in (r for both in rows for r in both):
+        assert Path(row.pop("model")).parent.parent in (project, results)  # each names its own models/
+    assert rows[1] == rows[0]
 
 
 def test_keep_refuses_a_folder_that_is_not_a_comparisons_with_nothing_written(tmp_path):
