@@ -292,8 +292,13 @@ def write_study(meta: dict, groups: list[VariantERF], out: str | Path) -> list[s
         converged = f"{r['converged']}/{r['seeds']}" if r["weights"] == "trained" else "-"
         lines.append(
             f"| {r['variant']} | {r['weights']} | {r['seeds']} | {converged} | "
-            f"{r['side50'][0]:.1f} ± {r['side50'][1]:.1f} | {r['side90'][0]:.1f} ± {r['side90'][1]:.1f} | "
+            f"{_side(r['side50'], r['seeds'])} | {_side(r['side90'], r['seeds'])} | "
             f"{r['largest_halves_gap']} |"
         )
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     return lines
+
+
+def _side(value: list[float], seeds: int) -> str:
+    """A side's mean ± std over seeds; the value alone for one seed, which has no spread."""
+    return f"{value[0]:.1f} ± {value[1]:.1f}" if seeds > 1 else f"{value[0]:.1f}"
