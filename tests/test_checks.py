@@ -57,3 +57,11 @@ def test_every_rule_reads_as_words_and_a_bounded_one_says_its_range():
 def test_bools_are_not_numbers():
     assert is_int(3) and not is_int(True) and not is_int(3.0)
     assert is_number(3.5) and is_number(2) and not is_number(False) and not is_number("3")
+
+
+@pytest.mark.parametrize("name", ["sizes", "converged_only", "amp"])
+def test_a_flag_takes_true_or_false_and_nothing_that_reads_as_one(name):
+    assert check(name, True, "x") is True and check(name, False, "x") is False
+    for bad in (1, 0, "True", None):
+        with pytest.raises(ValueError, match=rf"x: {name}={bad!r} is invalid, expected True or False"):
+            check(name, bad, "x")

@@ -46,6 +46,7 @@ class Rule:
         low, high: the bounds; `open_low`/`open_high` exclude them.
         step: an int must be a multiple of it.
         odd: an int must be odd.
+        flag: True or False only (the bounds are not read).
         expected: the words after "expected" (None: written from the rule).
         note: words in brackets after them, e.g. why the bound is what it is.
     """
@@ -57,11 +58,14 @@ class Rule:
     open_high: bool = False
     step: int = 1
     odd: bool = False
+    flag: bool = False
     expected: str | None = None
     note: str = ""
 
     def accepts(self, value: object) -> bool:
         """Whether `value` has this rule's type and lies in its range."""
+        if self.flag:
+            return isinstance(value, bool)
         if not (is_int(value) if self.integer else is_number(value)):
             return False
         above = value > self.low if self.open_low else value >= self.low
@@ -84,6 +88,7 @@ class Rule:
         return f"{kind} ({self.note})" if self.note else kind
 
 
+FLAG = Rule(flag=True, expected="True or False")
 POSITIVE_INT = Rule(low=1)
 POSITIVE_NUMBER = Rule(integer=False, low=0, open_low=True)
 ODD_KERNEL = Rule(low=1, odd=True)
@@ -91,6 +96,7 @@ ODD_KERNEL = Rule(low=1, odd=True)
 RULES: dict[str, Rule] = {
     **dict.fromkeys(("c1", "c2", "s", "d", "seeds", "jobs", "threads", "n_train", "n_val"), POSITIVE_INT),
     **dict.fromkeys(("epochs", "batch", "nbs"), POSITIVE_INT),
+    **dict.fromkeys(("sizes", "converged_only", "amp"), FLAG),
     "k": ODD_KERNEL,
     "e": POSITIVE_NUMBER,
     "margin": replace(POSITIVE_NUMBER, note="in metric units"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import check
 from . import measure
 from .depthwise import DW_SHAPES
 from .results import BenchResult, Row, add_ratios, evaluate
@@ -25,8 +26,7 @@ def _check(parts: str, dtype: str, amp: bool, device: str | int) -> tuple[list[s
         raise BenchError(f"bench: parts={parts!r} is invalid, expected a comma list of {', '.join(PARTS)}")
     if dtype not in DTYPES:
         raise BenchError(f"bench: dtype={dtype!r} is invalid, expected one of {', '.join(DTYPES)}")
-    if not isinstance(amp, bool):
-        raise BenchError(f"bench: amp={amp!r} is invalid, expected True or False")
+    check("amp", amp, "bench", error=BenchError)
     if amp and dtype != "fp32":
         raise BenchError(f"bench: amp=True with dtype={dtype} is invalid, expected dtype=fp32 (AMP casts)")
     try:

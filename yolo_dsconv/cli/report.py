@@ -57,8 +57,7 @@ def report(
         if args[key] is not None:
             check(key, args[key], "yolo-dsconv report", error=CLIError)
     only = args["converged_only"]
-    if not isinstance(only, bool):
-        raise CLIError(f"yolo-dsconv report: converged_only={only!r} is invalid, expected True or False")
+    check("converged_only", only, "yolo-dsconv report", error=CLIError)
     reference = None if args["reference"] is None else str(args["reference"])
     options = (reference, numbers, only)
     extra: list[str] = []

@@ -3,9 +3,8 @@
 The configuration, what the comparison wrote about itself (the compare, report and erf tables, records and figures),
 the model YAMLs, and for each finished run its results.csv, args.yaml, compare_run.json, kept ERF maps
 (`erf_*.npz`, which stand in for best.pt in `yolo-dsconv erf`) and kept AP by size (`sizes_*px.json`, the same for
-`yolo-dsconv sizes`). A study that spans sessions on machines that do not
-last commits this copy as its runs finish; copied back into a project folder, `compare` retrains only the runs not
-in it.
+`yolo-dsconv sizes`). A study that spans sessions on machines that do not last commits this copy as its runs finish;
+copied back into a project folder, `compare` retrains only the runs not in it.
 """
 
 from __future__ import annotations

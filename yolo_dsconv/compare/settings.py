@@ -162,8 +162,7 @@ class CompareSettings:
             raise CompareError(f"compare: address={self.address} joins a Ray cluster and needs backend=ray")
         if self.shapes not in LEVELS:
             raise CompareError(f"compare: shapes={self.shapes!r} is invalid, expected one of {', '.join(LEVELS)}")
-        if not isinstance(self.sizes, bool):
-            raise CompareError(f"compare: sizes={self.sizes!r} is invalid, expected True or False")
+        check("sizes", self.sizes, "compare", error=CompareError)
         if self.sizes and self.task != "detect":
             raise CompareError(
                 f"compare: sizes=True scores the boxes of a detection comparison, but base={self.base} is a "
