@@ -20,6 +20,7 @@ from yolo_dsconv.compare.stats import (
     WORSE,
     decide,
     holm,
+    missing,
     prob_improvement,
     seeds_needed,
 )
@@ -40,6 +41,11 @@ def test_spread_is_mean_sample_std_and_median():
 def test_spread_of_one_value_has_no_std():
     s = spread([0.7])
     assert (s.n, s.mean, s.median) == (1, 0.7, 0.7) and math.isnan(s.std)
+
+
+def test_missing_is_none_or_nan_and_nothing_else():
+    assert missing(None) and missing(math.nan) and missing(np.float32(math.nan)) and missing(spread([0.5]).std)
+    assert not any(missing(x) for x in (0.0, -0.0, 1.5, math.inf, 0, "nan"))
 
 
 def test_spread_refuses_no_values():

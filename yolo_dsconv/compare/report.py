@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Any
 from ..table import format_table
 from .convergence import AT_FLOOR, CONVERGED, MIN_EPOCHS, NO_TAKEOFF, RISING, TAIL, TAKEOFF, TOO_SHORT, tail_gain
 from .runs import LABELS, RunResult
-from .stats import BOOTSTRAP_METHOD, CEILING, EQUIVALENT, NO_INTERVAL, NOT_WORSE, POWER, UNDECIDED, Difference, Spread
+from .stats import (
+    BOOTSTRAP_METHOD,
+    CEILING,
+    EQUIVALENT,
+    NO_INTERVAL,
+    NOT_WORSE,
+    POWER,
+    UNDECIDED,
+    Difference,
+    Spread,
+    missing,
+)
 from .summary import DEFAULT_MARGIN, FLOOR, Summary, VariantSummary
 
 if TYPE_CHECKING:
@@ -97,17 +108,13 @@ def write_json(path: Path, config: dict, summary: Summary, extra: dict | None = 
     path.write_text(json.dumps(clean_json(document), indent=1))
 
 
-def _nan(x: float) -> bool:
-    return x is None or math.isnan(x)
-
-
 def _mean_std(m: Spread) -> str:
     """'mean ± std', or the mean alone when there is no std (one seed)."""
-    return f"{m.mean:.3f}" if _nan(m.std) else f"{m.mean:.3f} ± {m.std:.3f}"
+    return f"{m.mean:.3f}" if missing(m.std) else f"{m.mean:.3f} ± {m.std:.3f}"
 
 
 def _interval(delta: float, low: float, high: float) -> str:
-    return f"{delta:+.3f} (no interval)" if _nan(low) else f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
+    return f"{delta:+.3f} (no interval)" if missing(low) else f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
 def _verdict(d: Difference, starred: bool) -> str:
@@ -120,7 +127,7 @@ def _verdict(d: Difference, starred: bool) -> str:
         text = f"equivalent ±{d.margin:g}"
     elif text == NOT_WORSE:
         text = f"not worse by >{d.margin:g} (ceiling: ≤{d.headroom:+.3f})"
-    elif text == UNDECIDED and not _nan(d.seeds_needed):
+    elif text == UNDECIDED and not missing(d.seeds_needed):
         text = f"undecided (~{d.seeds_needed:.0f} seeds)"
     return text + ("*" if starred else "")
 
@@ -144,7 +151,7 @@ def format_summary(s: Summary) -> str:
         if d is None:
             row += ["reference", "", ""]
         else:
-            row += [_interval(d.delta, d.low, d.high), "-" if _nan(d.p_improve) else f"{d.p_improve:.2f}"]
+            row += [_interval(d.delta, d.low, d.high), "-" if missing(d.p_improve) else f"{d.p_improve:.2f}"]
             row.append(_verdict(d, _starred(s, r)))
         rows.append(row)
     header = ["variant", "params", f"GFLOPs@{s.rows[0].costs.imgsz}", "converged", label]
@@ -154,7 +161,7 @@ def format_summary(s: Summary) -> str:
 
 
 def _f(x: float, spec: str = ".3f") -> str:
-    return "–" if _nan(x) else format(x, spec)
+    return "–" if missing(x) else format(x, spec)
 
 
 def _reading(d: Difference) -> str:
@@ -259,7 +266,7 @@ def notes(s: Summary) -> list[str]:
             "match the images, train longer (epochs=), or start from weights (pretrained=)"
         )
     need = [(r.variant, r.vs[key].seeds_needed) for r in s.rows[1:] if r.vs[key].verdict == UNDECIDED]
-    need = [(v, n) for v, n in need if not _nan(n)]
+    need = [(v, n) for v, n in need if not missing(n)]
     if need:
         n_max = max(n for _, n in need)
         advice = (
@@ -381,9 +388,9 @@ def figure(s: Summary, config: dict) -> Figure:
             right.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.2)
         d = row.vs.get(key)
         if d is not None:
-            if not _nan(d.low):
+            if not missing(d.low):
                 mid.errorbar(i, d.delta, yerr=[[d.delta - d.low], [d.high - d.delta]], fmt="o", color=color, capsize=5)
-            if not _nan(d.boot_low):
+            if not missing(d.boot_low):
                 mid.plot([i + 0.15] * 2, [d.boot_low, d.boot_high], color=color, lw=1, ls=":")
             mid.annotate(_verdict(d, _starred(s, row)), (i, d.delta), xytext=(8, 0), textcoords="offset points",
                          fontsize=8, va="center")  # fmt: skip
@@ -394,13 +401,13 @@ def figure(s: Summary, config: dict) -> Figure:
     mid.axhspan(-s.margin, s.margin, color="grey", alpha=0.2)
     mid.axhline(0, color="black", lw=0.8)
     headroom = s.rows[1].vs[key].headroom if len(s.rows) > 1 else math.nan
-    if not _nan(headroom) and headroom < s.margin:  # the most any variant could gain: the metric's ceiling
+    if not missing(headroom) and headroom < s.margin:  # the most any variant could gain: the metric's ceiling
         mid.axhline(headroom, color="red", lw=0.8, ls="--")
         mid.annotate("ceiling", (0.5, headroom), xytext=(2, 2), textcoords="offset points", fontsize=8, color="red")
     mid.set_xticks(range(len(names)), names)
     mid.set_xlim(0.5, len(names) - 0.2)
     mid.set_ylabel(f"Δ {label} vs {names[0]}")
-    test = _test_names([r.vs[key] for r in s.rows[1:] if not _nan(r.vs[key].low)]).replace(" t-test", "")
+    test = _test_names([r.vs[key] for r in s.rows[1:] if not missing(r.vs[key].low)]).replace(" t-test", "")
     mid.set_title(f"difference: {test} (solid), bootstrap (dotted); grey: ±{s.margin:g} equivalence", fontsize=9)
     right.set_xlabel("epoch")
     right.set_ylabel(f"validation {label}")

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..data.yolo_yaml import images_in, split_folder
 from .runs import run_folder
-from .stats import difference, spread
+from .stats import difference, missing, spread
 
 __all__ = (
     "SIZES",
@@ -152,7 +152,9 @@ def size_table(values: dict[tuple[str, int], dict], variants: list[str], level: 
     rows = []
     ref = variants[0]
     for size in SIZES:
-        seeds = {v: sorted(s for (name, s), x in values.items() if name == v and not _nan(x[size])) for v in variants}
+        seeds = {
+            v: sorted(s for (name, s), x in values.items() if name == v and not missing(x[size])) for v in variants
+        }
         ref_values = [values[(ref, s)][size] for s in seeds[ref]]
         if not ref_values:
             continue
@@ -168,10 +170,6 @@ def size_table(values: dict[tuple[str, int], dict], variants: list[str], level: 
                 row.update(delta=d.delta, low=d.low, high=d.high, p_improve=d.p_improve, paired=d.paired)
             rows.append(row)
     return rows
-
-
-def _nan(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def project_sizes(project: str | Path, imgsz: int | None = None, device: str = "cpu") -> tuple[list[dict], Path]:
@@ -224,14 +222,13 @@ def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        if "delta" not in r:
-            delta = "reference"
-        elif _nan(r["low"]):
+        delta, p = "reference", ""
+        if "delta" in r and missing(r["low"]):  # one pair: no interval, and P(>ref) would be 0 or 1
             delta = f"{r['delta']:+.3f} (no interval: one seed)"
-        else:
+        elif "delta" in r:
             delta = f"{r['delta']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"
-        p = f"{r['p_improve']:.2f}" if "p_improve" in r and not _nan(r["low"]) else ""  # one pair: 0 or 1
-        std = "" if _nan(r["std"]) else f" ± {r['std']:.3f}"
+            p = f"{r['p_improve']:.2f}"
+        std = "" if missing(r["std"]) else f" ± {r['std']:.3f}"
         lines.append(
             f"| {r['size']} | {r['boxes']} | {r['variant']} | {r['n']} | {r['mean']:.3f}{std} | {delta} | {p} |"
         )

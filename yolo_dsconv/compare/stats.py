@@ -33,8 +33,10 @@ conservative for the bimodal samples measured here (see tests/compare/test_seque
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +56,7 @@ __all__ = (
     "difference",
     "differences",
     "holm",
+    "missing",
     "prob_improvement",
     "seeds_needed",
     "spread",
@@ -115,6 +118,11 @@ class Difference:
     welch_high: float = math.nan
     welch_p: float = math.nan
     headroom: float = math.nan  # the ceiling less the reference's mean: the largest gain the metric can show
+
+
+def missing(x: Any) -> bool:
+    """True for a figure that was not computed: None or nan (one seed has no std, one pair no interval)."""
+    return x is None or (isinstance(x, numbers.Real) and math.isnan(x))
 
 
 def spread(values: Sequence[float]) -> Spread:
