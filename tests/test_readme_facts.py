@@ -470,6 +470,12 @@ def test_the_real_photo_table_is_the_kept_runs():
     large = sorted(r[4].split(" / ")[2].rstrip(" |") for r in stock)
     assert f"large-box AP alone spans {large[0]}–{large[-1]} across the {len(stock)} stock seeds" in text
     assert real_photo_pairs(runs, order) in page
+    summary = read_project(kept).summary
+    need = {r.variant: r.vs["map50_95"].seeds_needed for r in summary.rows[1:]}
+    if not any(math.isnan(n) for n in need.values()):
+        said = f"`report` estimates {need['dsconv']:.0f} seeds a variant for 80 % power to detect ±0.01"
+        assert f"{said} (dsconv against stock; {need['control']:.0f} for the control)" in text
+    assert f"{len(rows)} of 15 runs have finished" in text
     erf = {(r["variant"], r["weights"]): r for r in json.loads((kept / "erf.json").read_text())["rows"]}
     starts = [p for (_, weights), r in erf.items() if weights == "init" for p in r["per_seed"]]
     for seed in {p[0] for p in starts}:  # the identity start: every variant of a seed computes one function at step 0

@@ -113,7 +113,7 @@ class Difference:
     seeds_needed: float
     verdict: str
     paired: bool = False
-    correlation: float = math.nan  # Pearson's r of the paired scores (nan unpaired, or when a spread is zero)
+    correlation: float = math.nan  # Pearson's r of the paired scores (nan unpaired, below 3 pairs, or a zero spread)
     welch_low: float = math.nan  # Welch's reading, kept beside a paired one
     welch_high: float = math.nan
     welch_p: float = math.nan
@@ -189,8 +189,10 @@ def _paired_se_df(d: Spread) -> tuple[float, float]:
 
 
 def _correlation(a: Sequence[float], b: Sequence[float]) -> float:
+    """Pearson's r of the pairs; nan below 3 pairs (two points always lie on a line: r would be ±1 whatever the data)
+    or when a spread is zero."""
     x, y = np.asarray(a, float), np.asarray(b, float)
-    if x.std() == 0 or y.std() == 0:
+    if len(x) < 3 or x.std() == 0 or y.std() == 0:
         return math.nan
     return float(np.corrcoef(x, y)[0, 1])
 
