@@ -10,6 +10,7 @@ import pytest
 import scipy.stats as sps
 from statsmodels.stats.weightstats import ttost_paired
 
+from yolo_dsconv.compare.report import format_summary
 from yolo_dsconv.compare.runs import RunResult
 from yolo_dsconv.compare.stats import BETTER, EQUIVALENT, WORSE, difference
 from yolo_dsconv.compare.summary import Costs, summarize
@@ -92,3 +93,14 @@ def test_summaries_pair_shared_seeds_and_fall_back_to_welch_otherwise():
     apart = shared[:4] + [_run("dsconv", s + 10, 0.501 + s / 100) for s in range(4)]
     d = summarize(costs, apart).rows[1].vs["map50_95"]
     assert not d.paired and math.isnan(d.welch_p)
+
+
+def test_the_pairs_correlation_is_printed_from_three_pairs_on():
+    costs = [Costs("stock", "a", 1, 1.0), Costs("dsconv", "b", 1, 1.0)]
+    stock, dsconv = [0.50, 0.52, 0.51], [0.503, 0.519, 0.515]
+    runs = [_run("stock", s, x) for s, x in enumerate(stock)] + [_run("dsconv", s, x) for s, x in enumerate(dsconv)]
+    text = " ".join(format_summary(summarize(costs, runs)).split())
+    assert f"correlation of the pairs: dsconv r = {np.corrcoef(stock, dsconv)[0, 1]:+.2f};" in text
+    two = [r for r in runs if r.seed < 2]
+    text = " ".join(format_summary(summarize(costs, two)).split())
+    assert "correlation of the pairs: reported from 3 pairs on;" in text and "r = –" not in text
