@@ -23,6 +23,7 @@ from .stats import (
     BOOTSTRAP_METHOD,
     CEILING,
     EQUIVALENT,
+    MIN_PAIRS_FOR_R,
     NO_INTERVAL,
     NOT_WORSE,
     POWER,
@@ -240,8 +241,8 @@ def notes(s: Summary) -> list[str]:
     paired = [(r.variant, r.vs[key]) for r in s.rows[1:] if r.vs[key].paired]
     if paired:
         rs = ", ".join(f"{v} r = {_f(d.correlation, '+.2f')}" for v, d in paired)
-        if all(missing(d.correlation) for _, d in paired) and min(r.spreads[key].n for r in s.rows) < 3:
-            rs = "reported from 3 pairs on"
+        if all(missing(d.correlation) for _, d in paired) and min(r.spreads[key].n for r in s.rows) < MIN_PAIRS_FOR_R:
+            rs = f"reported from {MIN_PAIRS_FOR_R} pairs on"
         out.append(
             f"paired by seed (the runs of one seed see the same batches): the interval, tests, P(>ref) and seeds "
             f"needed come from the per-seed differences; correlation of the pairs: {rs}; Welch's reading beside it "

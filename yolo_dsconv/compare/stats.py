@@ -45,6 +45,7 @@ __all__ = (
     "BOOTSTRAP_METHOD",
     "CEILING",
     "EQUIVALENT",
+    "MIN_PAIRS_FOR_R",
     "NOT_WORSE",
     "NO_INTERVAL",
     "POWER",
@@ -70,6 +71,7 @@ NO_INTERVAL = "no interval: needs at least 2 seeds per variant"
 BOOTSTRAP_METHOD = "percentile"
 BOOTSTRAP_RESAMPLES = 9999
 POWER = 0.8
+MIN_PAIRS_FOR_R = 3  # two points always lie on a line: their r is ±1 whatever the data
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,9 @@ def _paired_se_df(d: Spread) -> tuple[float, float]:
 
 
 def _correlation(a: Sequence[float], b: Sequence[float]) -> float:
-    """Pearson's r of the pairs; nan below 3 pairs (two points always lie on a line: r would be ±1 whatever the data)
-    or when a spread is zero."""
+    """Pearson's r of the pairs; nan below MIN_PAIRS_FOR_R pairs or when a spread is zero."""
     x, y = np.asarray(a, float), np.asarray(b, float)
-    if len(x) < 3 or x.std() == 0 or y.std() == 0:
+    if len(x) < MIN_PAIRS_FOR_R or x.std() == 0 or y.std() == 0:
         return math.nan
     return float(np.corrcoef(x, y)[0, 1])
 
