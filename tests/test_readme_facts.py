@@ -4,6 +4,7 @@
 transfer count, which needs a trained checkpoint, is pinned in tests/yaml_tools/test_transfer.py.)
 """
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -434,6 +435,22 @@ def real_photo_rows(kept: Path) -> list[str]:
     return rows
 
 
+@functools.cache
+def kept_real_photos():
+    """`read_project` of docs/results/aquarium416, as `report project=` reads it (it builds the three models for their
+    costs, so it is read once for the tests that quote it)."""
+    from yolo_dsconv.compare.project import read_project
+
+    return read_project(REPO / "docs" / "results" / "aquarium416")
+
+
+def converged_counts(runs: list) -> tuple[int, int]:
+    """Runs converged by the issue's independent rule (the last fifth gains < 0.02) and by the project's own."""
+    from yolo_dsconv.compare.convergence import tail_gain
+
+    return sum(tail_gain(r.curve)[0] < 0.02 for r in runs), sum(r.convergence == "converged" for r in runs)
+
+
 def real_photo_pairs(runs: list, order: list[str]) -> str:
     """The evidence page's paired differences: per seed that every variant has finished, each variant less the
     reference (the first), in mAP50-95 at each run's best epoch."""
@@ -449,18 +466,15 @@ def test_the_real_photo_table_is_the_kept_runs():
     """docs/evidence/real-photos.md's per-run table is every kept run of docs/results/aquarium416, recomputed."""
     import json
 
-    from yolo_dsconv.compare.convergence import tail_gain
-    from yolo_dsconv.compare.project import read_project
-
     kept = REPO / "docs" / "results" / "aquarium416"
     page = (REPO / "docs" / "evidence" / "real-photos.md").read_text()
     rows = re.findall(r"^\| \w+/seed\d+ \|.*\|$", page, re.M)
     assert rows and rows == real_photo_rows(kept)
     order = list(json.loads((kept / "compare_config.json").read_text())["variants"])
     text = unwrap(page)
-    runs = read_project(kept).summary.runs  # as `report project=` reads the kept folder
-    own = sum(r.convergence == "converged" for r in runs)
-    loose = sum(tail_gain(r.curve)[0] < 0.02 for r in runs)  # the issue's rule, in its own words
+    summary = kept_real_photos().summary
+    runs = summary.runs
+    loose, own = converged_counts(runs)
     assert f"{loose} of {len(rows)} runs converged by the issue's independent rule" in text
     assert f"{own} of {len(rows)} by the project's own, stricter rule" in text
     stock = [row.split(" | ") for row in rows if row.startswith("| stock/")]
@@ -470,7 +484,6 @@ def test_the_real_photo_table_is_the_kept_runs():
     large = sorted(r[4].split(" / ")[2].rstrip(" |") for r in stock)
     assert f"large-box AP alone spans {large[0]}–{large[-1]} across the {len(stock)} stock seeds" in text
     assert real_photo_pairs(runs, order) in page
-    summary = read_project(kept).summary
     need = {r.variant: r.vs["map50_95"].seeds_needed for r in summary.rows[1:]}
     if not any(math.isnan(n) for n in need.values()):
         said = f"`report` estimates {need['dsconv']:.0f} seeds a variant for 80 % power to detect ±0.01"
@@ -494,12 +507,10 @@ def test_the_real_photo_table_is_the_kept_runs():
 def test_the_readme_leads_with_the_real_photo_study_as_report_reads_its_kept_runs():
     """README "Evidence" opens with the real-photo study: `report project=` over the kept folder, its run count and
     convergence; the kept report.md is what `report` writes now (so a run kept without a new report fails here)."""
-    from yolo_dsconv.compare.convergence import tail_gain
-    from yolo_dsconv.compare.project import read_project
     from yolo_dsconv.compare.report import format_summary, markdown_summary
 
     kept = REPO / "docs" / "results" / "aquarium416"
-    state = read_project(kept)
+    state = kept_real_photos()
     runs = state.summary.runs
     assert markdown_summary(state.summary) in (kept / "report.md").read_text()
     table = format_summary(state.summary).split("\n\n")[0]
@@ -509,7 +520,6 @@ def test_the_readme_leads_with_the_real_photo_study_as_report_reads_its_kept_run
     text = unwrap(README)
     assert f"With {len(runs)} of 15 runs kept so far" in text
     assert "CC BY 4.0" in evidence.split("**Built-in")[0]
-    own = sum(r.convergence == "converged" for r in runs)
-    loose = sum(tail_gain(r.curve)[0] < 0.02 for r in runs)
+    loose, own = converged_counts(runs)
     n = len(runs)
     assert f"{loose} of {n} runs converged by the issue's independent rule and {own} of {n} by the project's" in text
