@@ -452,13 +452,18 @@ def converged_counts(runs: list) -> tuple[int, int]:
 
 
 def real_photo_pairs(runs: list, order: list[str]) -> str:
-    """The evidence page's paired differences: per seed that every variant has finished, each variant less the
-    reference (the first), in mAP50-95 at each run's best epoch."""
+    """The evidence page's paired differences: per seed that the reference (the first variant) and at least one
+    other have finished, each variant less the reference, in mAP50-95 at each run's best epoch; "–" where that
+    variant's run of the seed has not finished."""
     score = {(r.variant, r.seed): r.map50_95 for r in runs}
-    seeds = sorted({s for _, s in score if all((v, s) in score for v in order)})
     ref, others = order[0], order[1:]
+    seeds = sorted({s for v, s in score if v != ref and (ref, s) in score})
+
+    def cell(v: str, s: int) -> str:
+        return f"{score[v, s] - score[ref, s]:+.4f}" if (v, s) in score else "–"
+
     lines = ["| seed | " + " | ".join(f"{v} − {ref}" for v in others) + " |", "|---" * (len(others) + 1) + "|"]
-    lines += [f"| {s} | " + " | ".join(f"{score[v, s] - score[ref, s]:+.4f}" for v in others) + " |" for s in seeds]
+    lines += [f"| {s} | " + " | ".join(cell(v, s) for v in others) + " |" for s in seeds]
     return "\n".join(lines)
 
 
