@@ -31,6 +31,7 @@ def test_paired_closed_forms_are_scipys_and_statsmodels_over_many_samples():
         got = [d.p, d.low, d.high, d.p_tost]
         expected = [res.pvalue, ci.low, ci.high, ttost_paired(other, ref, -MARGIN, MARGIN)[0]]
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+        assert d.pairs == n
         if n > 2:
             assert d.correlation == pytest.approx(np.corrcoef(ref, other)[0, 1])
         else:  # two pairs always correlate ±1: no information, so none is reported
@@ -103,4 +104,17 @@ def test_the_pairs_correlation_is_printed_from_three_pairs_on():
     assert f"correlation of the pairs: dsconv r = {np.corrcoef(stock, dsconv)[0, 1]:+.2f};" in text
     two = [r for r in runs if r.seed < 2]
     text = " ".join(format_summary(summarize(costs, two)).split())
-    assert "correlation of the pairs: reported from 3 pairs on;" in text and "r = –" not in text
+    assert "correlation of the pairs: dsconv r = – (2 pairs, reported from 3 on);" in text
+
+
+def test_a_missing_r_is_explained_from_the_variants_own_pairs():
+    """Three pairs whose r is nan for a flat score, beside a variant with two seeds (compared by Welch): the line
+    names the flat score, not a shortage of pairs that only the unpaired variant has."""
+    costs = [Costs("stock", "a", 1, 1.0), Costs("dsconv", "b", 1, 1.0), Costs("control", "c", 1, 1.0)]
+    runs = [_run("stock", s, x) for s, x in enumerate([0.50, 0.52, 0.51])]
+    runs += [_run("dsconv", s, 0.51) for s in range(3)] + [_run("control", s, x) for s, x in enumerate([0.5, 0.51])]
+    summary = summarize(costs, runs)
+    assert [r.vs["map50_95"].pairs for r in summary.rows[1:]] == [3, 0]
+    text = " ".join(format_summary(summary).split())
+    assert "correlation of the pairs: dsconv r = – (a score without spread);" in text
+    assert "reported from 3" not in text

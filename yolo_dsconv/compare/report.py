@@ -194,6 +194,15 @@ def markdown_summary(s: Summary) -> str:
     return "\n".join(lines)
 
 
+def _pairs_r(variant: str, d: Difference) -> str:
+    """Pearson's r of one variant's pairs, or why there is none."""
+    if not missing(d.correlation):
+        return f"{variant} r = {d.correlation:+.2f}"
+    if d.pairs < MIN_PAIRS_FOR_R:
+        return f"{variant} r = – ({d.pairs} pairs, reported from {MIN_PAIRS_FOR_R} on)"
+    return f"{variant} r = – (a score without spread)"
+
+
 def notes(s: Summary) -> list[str]:
     """The lines under a table: convergence, the rule behind the verdicts, what would decide the undecided."""
     out = []
@@ -240,9 +249,7 @@ def notes(s: Summary) -> list[str]:
     )
     paired = [(r.variant, r.vs[key]) for r in s.rows[1:] if r.vs[key].paired]
     if paired:
-        rs = ", ".join(f"{v} r = {_f(d.correlation, '+.2f')}" for v, d in paired)
-        if all(missing(d.correlation) for _, d in paired) and min(r.spreads[key].n for r in s.rows) < MIN_PAIRS_FOR_R:
-            rs = f"reported from {MIN_PAIRS_FOR_R} pairs on"
+        rs = ", ".join(_pairs_r(v, d) for v, d in paired)
         out.append(
             f"paired by seed (the runs of one seed see the same batches): the interval, tests, P(>ref) and seeds "
             f"needed come from the per-seed differences; correlation of the pairs: {rs}; Welch's reading beside it "

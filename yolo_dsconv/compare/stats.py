@@ -116,6 +116,7 @@ class Difference:
     verdict: str
     paired: bool = False
     correlation: float = math.nan  # Pearson's r of the paired scores (nan unpaired, below 3 pairs, or a zero spread)
+    pairs: int = 0  # the seeds paired (0 unpaired)
     welch_low: float = math.nan  # Welch's reading, kept beside a paired one
     welch_high: float = math.nan
     welch_p: float = math.nan
@@ -323,7 +324,7 @@ def difference(
         low, high, p = _welch(delta, se, df, level)  # the same t interval, on the differences' standard error
         pi = float(np.mean([(v > 0) + 0.5 * (v == 0) for v in diffs]))
         boot = _bootstrap_paired(diffs, level) if describe else (math.nan,) * 4
-        extra = {"paired": True, "correlation": _correlation(reference, other)}
+        extra = {"paired": True, "correlation": _correlation(reference, other), "pairs": len(diffs)}
         extra.update(welch_low=welch[0], welch_high=welch[1], welch_p=welch[2])
     else:
         d, (se, df), (low, high, p) = None, (se_w, df_w), welch
