@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import platform
 import subprocess
 import sys
@@ -141,7 +142,6 @@ def bench_model_train(
 
 def bench_startup(rounds: int = 30) -> list[Row]:
     """Wall time of `python -c pass` with the start-up hook on and off (YOLO_DSCONV_HOOK), interleaved."""
-    import os
 
     def launch(flag: str) -> Callable[[], subprocess.CompletedProcess]:
         return lambda: subprocess.run(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -181,8 +183,6 @@ def read_record(run_dir: Path, metric: str) -> tuple[RunResult, bool] | None:
 def write_record(run_dir: Path, metric: str, result: RunResult) -> None:
     """Write the run's `compare_run.json` whole or not at all (a temporary file renamed over it), so that a reader
     such as `report project=` never finds half a record, and a kill mid-write leaves the run unfinished, not broken."""
-    import os
-
     tmp = run_dir / f".{RUN_FILE}.tmp"
     tmp.write_text(json.dumps({"metric": metric, "result": asdict(result)}, indent=1))
     os.replace(tmp, run_dir / RUN_FILE)
@@ -239,9 +239,6 @@ def _count_attempt(run_dir: Path) -> int:
 
 def _log_to(file: Path) -> None:
     """Send this process's stdout and stderr (file descriptors 1 and 2) to the end of `file`."""
-    import os
-    import sys
-
     sys.stdout.flush()
     sys.stderr.flush()
     fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -344,8 +341,6 @@ def cpu_record() -> str:
 
 def _device_record(device: str) -> str:
     """The device as recorded: with the GPUs CUDA_VISIBLE_DEVICES maps it to, when set (Ray sets it per task)."""
-    import os
-
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     return f"{device} (CUDA_VISIBLE_DEVICES={visible})" if visible and device not in {"", "cpu"} else device
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -366,8 +366,6 @@ def differences(
 ) -> list[Difference]:
     """`difference` of each of `others` against `reference`, with Holm's adjustment across them; `paired`: one flag
     for all, or one per entry of `others`."""
-    from dataclasses import replace
-
     flags = [paired] * len(others) if isinstance(paired, bool) else list(paired)
     raw = [difference(reference, o, level, margin, describe=describe, paired=f) for o, f in zip(others, flags)]
     alpha = 1 - level

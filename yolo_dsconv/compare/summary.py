@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .convergence import AT_FLOOR, CONVERGED, classify
@@ -107,8 +107,6 @@ class Summary:
 
     def to_json(self) -> list[dict[str, Any]]:
         """The rows as JSON-ready dicts (nan stays nan; the writer turns it into null)."""
-        from dataclasses import asdict
-
         return [
             {
                 **asdict(r.costs),

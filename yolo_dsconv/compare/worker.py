@@ -11,6 +11,7 @@ the retry will use.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,8 +42,6 @@ def attempt(spec: dict[str, Any]) -> dict[str, Any]:
     Raises:
         RunFailed: the process ended without a record.
     """
-    import os
-
     from .runs import LOG_FILE, RUN_FILE, run_folder
 
     run_dir = run_folder(Path(spec["project"]), spec["variant"], spec["seed"])
