@@ -2,6 +2,8 @@
 it), checked against the compare.json of the same comparison, with a reference of the user's choice."""
 
 import json
+import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -49,6 +51,7 @@ def test_a_finished_project_reads_as_its_compare_json(finished, reference):
     doc = json.loads((finished / "compare.json").read_text())
     assert _rows(state.summary) == _rows(summary_from_json(doc, reference=reference))
     assert state.summary.reference.variant == (reference or "stock") and state.unfinished == []
+    assert not any(state.summary.interim(row) for row in state.summary.rows)
     assert _listing(finished) == before  # read only
     assert not list(finished.rglob(f"*{RUN_FILE}.tmp"))  # every record was written whole, then renamed
 
@@ -62,8 +65,6 @@ def test_another_reference_compares_every_variant_with_it(finished):
 
 
 def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finished, tmp_path):
-    import shutil
-
     project = tmp_path / "p"
     shutil.copytree(finished, project)
     (project / "dsconv" / "seed3" / RUN_FILE).unlink()  # as if still training, at its 5th epoch
@@ -81,15 +82,35 @@ def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finis
     assert [(r.variant, r.n) for r in state.summary.rows] == [("stock", 3), ("dsconv", 3), ("control", 3)]
     assert state.unfinished == [  # by mAP50-95, whose best is at epoch 3; mAP50's would be 0.40 at 4
         Unfinished("stock", 3, 4, 0.25, 3),
+        Unfinished("stock", 4, 0),  # control's seeds 4 and 5 are every variant's: not started yet
+        Unfinished("stock", 5, 0),
         Unfinished("dsconv", 3, 5),
+        Unfinished("dsconv", 4, 0),
+        Unfinished("dsconv", 5, 0),
         Unfinished("control", 3, 0),
         Unfinished("control", 4, 0),
         Unfinished("control", 5, 2),
     ]
+    assert state.summary.unfinished == [f"{u.variant}/seed{u.seed}" for u in state.unfinished]
     assert state.progress() == (
         "finished runs so far: 9 (stock 3, dsconv 3, control 3); not finished: stock/seed3 (4 epochs, best 0.2500 "
-        "at 3), dsconv/seed3 (5 epochs), control/seed3 (0 epochs), control/seed4 (0 epochs), control/seed5 (2 epochs)"
+        "at 3), stock/seed4 (0 epochs), stock/seed5 (0 epochs), dsconv/seed3 (5 epochs), dsconv/seed4 (0 epochs), "
+        "dsconv/seed5 (0 epochs), control/seed3 (0 epochs), control/seed4 (0 epochs), control/seed5 (2 epochs)"
     )
+
+
+def test_a_kept_copy_counts_a_seed_one_variant_lacks_as_still_to_come(finished, tmp_path):
+    from yolo_dsconv.compare.keep import keep
+
+    project = tmp_path / "p"
+    keep(finished, project)  # the copy a study commits: finished runs only
+    shutil.rmtree(project / "dsconv" / "seed3")  # not finished when it was kept, so not in the copy
+    state = read_project(project)
+    assert state.unfinished == [Unfinished("dsconv", 3, 0)]
+    _, dsconv, control = state.summary.rows
+    assert (dsconv.seeds, control.seeds) == ([0, 1, 2], [0, 1, 2, 3])
+    assert state.summary.interim(dsconv) and not state.summary.interim(control)
+    assert not dsconv.vs["map50_95"].paired and control.vs["map50_95"].paired
 
 
 @pytest.mark.parametrize(
@@ -108,8 +129,6 @@ def test_a_project_in_progress_counts_its_finished_runs_and_shows_the_rest(finis
     ],
 )
 def test_a_project_that_cannot_be_read_is_refused_with_nothing_written(finished, tmp_path, change, reference, message):
-    import shutil
-
     project = tmp_path / "p"
     shutil.copytree(finished, project)
     if change == "no config":
@@ -127,8 +146,6 @@ def test_a_project_that_cannot_be_read_is_refused_with_nothing_written(finished,
 
 
 def test_report_project_prints_the_interim_table_and_writes_its_reading_beside_the_runs(finished, tmp_path, capsys):
-    import shutil
-
     from yolo_dsconv.cli.main import main
 
     project = tmp_path / "p"
@@ -142,8 +159,12 @@ def test_report_project_prints_the_interim_table_and_writes_its_reading_beside_t
     expected = ["dsconv", f"{costs['params']:,}", f"{costs['gflops']:.2f}", "4/4", f"{np.mean(best):.3f}"]
     assert out.splitlines()[2].split()[:5] == expected
     assert "finished runs so far: 11 (dsconv 4, stock 3, control 4); not finished: stock/seed3 (0 epochs)" in out
+    rows = {line.split()[0]: line for line in out.splitlines()[3:5]}
+    assert rows["stock"].endswith("worse†") and "†" not in rows["control"]  # only stock has a run to come
+    assert "(†) interim: the variant or the reference has runs not finished yet" in out
     md = (project / "report_vs_dsconv.md").read_text()
     assert md.startswith("# Comparison: base yolov5n.yaml") and "- finished runs so far: 11" in md
+    assert md.count("† |") == 2 and "- (†) interim: the variant or the reference" in md  # stock's two metrics
     assert (project / "report_vs_dsconv.png").stat().st_size > 20_000 and not (project / "report.md").exists()
 
 
@@ -170,3 +191,19 @@ def test_the_committed_study_reads_with_every_finished_run_counted(tmp_path):
     assert counts == {v: len(list((study / v).glob(f"seed*/{RUN_FILE}"))) for v in counts}
     assert list(counts) == ["stock", "dsconv", "control"] and min(counts.values()) >= 2
     assert state.summary.rows[1].costs.layer_params > 0 and state.summary.rows[0].costs.layer_params == 0
+
+
+def test_a_verdict_is_interim_when_its_variant_or_the_reference_has_a_run_to_come(finished):
+    summary = read_project(finished).summary  # stock, dsconv, control; every run finished
+    _, dsconv, control = summary.rows
+    for unfinished, interim in [
+        ([], (False, False)),
+        (["dsconv/seed4"], (True, False)),
+        (["stock/seed4"], (True, True)),  # the reference: every verdict waits on it
+        (["models/stock/seed1"], (False, False)),  # a YAML-path variant named like a folder of stock's
+    ]:
+        summary.unfinished = unfinished
+        assert (summary.interim(dsconv), summary.interim(control)) == interim, unfinished
+    dsconv.costs = replace(dsconv.costs, variant="models/dsconv.yaml")  # a variant given as a YAML path
+    summary.unfinished = ["models/dsconv.yaml/seed4"]
+    assert summary.interim(dsconv) and not summary.interim(control)

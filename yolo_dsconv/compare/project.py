@@ -127,10 +127,10 @@ def read_project(
     names = with_reference(list(config["variants"]), reference)
     runs: list[RunResult] = []
     unfinished = []
+    folders = [folder for name in names for folder in (project / name).glob("seed*") if folder.is_dir()]
+    seeds = sorted({int(m[1]) for folder in folders if (m := _SEED.fullmatch(folder.name))})
     for name in names:
-        folders = (project / name).glob("seed*")
-        seeds = sorted(int(m[1]) for p in folders if p.is_dir() and (m := _SEED.fullmatch(p.name)))
-        for seed in seeds:
+        for seed in seeds:  # compare trains every variant with every seed: one a variant lacks is still to come
             run_dir = run_folder(project, name, seed)
             record = read_record(run_dir, metric)
             if record is None:
@@ -145,6 +145,6 @@ def read_project(
     for name in finished:
         v = measure(_variant_yaml(project, config, name), imgsz)
         costs.append(Costs(v.name, v.model, v.params, v.gflops, v.layer_params, imgsz))
-    return ProjectState(
-        config, summarize(costs, runs, metric, level, margin, tol, converged_only=converged_only), unfinished
-    )
+    summary = summarize(costs, runs, metric, level, margin, tol, converged_only=converged_only)
+    summary.unfinished = [f"{u.variant}/seed{u.seed}" for u in unfinished]
+    return ProjectState(config, summary, unfinished)

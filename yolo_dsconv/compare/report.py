@@ -55,6 +55,7 @@ __all__ = (
 
 WIDTH = 120  # the printed table and its notes fit a terminal this wide
 STEEPEST = 3  # rising runs named in the note, largest tail gain first
+INTERIM = "†"  # marks an interim verdict: read before every run of its variant and the reference finished
 LARGE_STUDY = 100  # seeds per variant beyond which the spread, not the seed count, is what to change
 CSV_COLUMNS = (
     "variant",
@@ -118,9 +119,9 @@ def _interval(delta: float, low: float, high: float) -> str:
     return f"{delta:+.3f} (no interval)" if missing(low) else f"{delta:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
-def _verdict(d: Difference, starred: bool) -> str:
-    """The verdict as printed: equivalent names its margin, undecided the seeds that would decide it, and a star
-    marks a comparison with runs that did not converge."""
+def _verdict(d: Difference, s: Summary, row: VariantSummary) -> str:
+    """The verdict as printed: equivalent names its margin, undecided the seeds that would decide it, a star marks a
+    comparison with runs that did not converge, and a dagger one with runs not finished yet (interim)."""
     text = d.verdict
     if text == NO_INTERVAL:
         return "no interval (1 seed)"
@@ -130,7 +131,7 @@ def _verdict(d: Difference, starred: bool) -> str:
         text = f"not worse by >{d.margin:g} (ceiling: ≤{d.headroom:+.3f})"
     elif text == UNDECIDED and not missing(d.seeds_needed):
         text = f"undecided (~{d.seeds_needed:.0f} seeds)"
-    return text + ("*" if starred else "")
+    return text + ("*" if _starred(s, row) else "") + (INTERIM if s.interim(row) else "")
 
 
 def _starred(s: Summary, row: VariantSummary) -> bool:
@@ -153,7 +154,7 @@ def format_summary(s: Summary) -> str:
             row += ["reference", "", ""]
         else:
             row += [_interval(d.delta, d.low, d.high), "-" if missing(d.p_improve) else f"{d.p_improve:.2f}"]
-            row.append(_verdict(d, _starred(s, r)))
+            row.append(_verdict(d, s, r))
         rows.append(row)
     header = ["variant", "params", f"GFLOPs@{s.rows[0].costs.imgsz}", "converged", label]
     header += [f"Δ [{_pct(s.level)} CI]", "P(>ref)", "verdict"]
@@ -187,7 +188,7 @@ def markdown_summary(s: Summary) -> str:
                 cells += [_interval(d.delta, d.low, d.high), f"[{_f(d.boot_low, '+.3f')}, {_f(d.boot_high, '+.3f')}]"]
                 cells += [f"{d.median_delta:+.3f}", f"{d.p_improve:.2f} [{_f(d.p_improve_low, '.2f')}, "
                           f"{_f(d.p_improve_high, '.2f')}]", _f(d.p_holm, ".3g"), _f(d.p_tost, ".3g")]  # fmt: skip
-                cells += [_f(d.seeds_needed, ".0f"), _verdict(d, _starred(s, r)), _reading(d)]
+                cells += [_f(d.seeds_needed, ".0f"), _verdict(d, s, r), _reading(d)]
                 cells += [_interval(d.delta, d.welch_low, d.welch_high) if d.paired else "(the reading)"]
                 cells += [_f(d.correlation, "+.2f")]
             lines.append("| " + " | ".join(cells) + " |")
@@ -239,6 +240,11 @@ def notes(s: Summary) -> list[str]:
         )
     if any(_starred(s, r) and r.vs[key].verdict != NO_INTERVAL for r in s.rows[1:]):  # a star was printed
         out.append("(*) the variant or the reference has runs that did not converge")
+    if any(s.interim(r) and r.vs[key].verdict != NO_INTERVAL for r in s.rows[1:]):
+        out.append(
+            f"({INTERIM}) interim: the variant or the reference has runs not finished yet; a look before every run is "
+            "in, which those runs can change: the comparison's verdict is the one read when all have finished"
+        )
     looks = f", each of {s.looks} planned looks at alpha/{s.looks} (Bonferroni)" if s.looks > 1 else ""
     compared = [r.vs[key] for r in s.rows[1:] if r.vs[key].verdict != NO_INTERVAL]
     test = _test_names(compared)
@@ -402,7 +408,7 @@ def figure(s: Summary, config: dict) -> Figure:
                 mid.errorbar(i, d.delta, yerr=[[d.delta - d.low], [d.high - d.delta]], fmt="o", color=color, capsize=5)
             if not missing(d.boot_low):
                 mid.plot([i + 0.15] * 2, [d.boot_low, d.boot_high], color=color, lw=1, ls=":")
-            mid.annotate(_verdict(d, _starred(s, row)), (i, d.delta), xytext=(8, 0), textcoords="offset points",
+            mid.annotate(_verdict(d, s, row), (i, d.delta), xytext=(8, 0), textcoords="offset points",
                          fontsize=8, va="center")  # fmt: skip
     names = [r.variant for r in s.rows]
     left.set_xticks(range(len(names)), names)

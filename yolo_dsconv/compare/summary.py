@@ -78,7 +78,8 @@ class Summary:
     """Every variant's row, with what the statistics were computed for: the metric that chose each run's best epoch,
     the confidence level of the verdicts (the per-look level when seeds=auto), the equivalence margin, the
     convergence tolerance, the number of planned looks, and the runs with their convergence state. With
-    `converged_only`, `runs` holds the converged runs and `left_out` the others (a sensitivity reading)."""
+    `converged_only`, `runs` holds the converged runs and `left_out` the others (a sensitivity reading). A project
+    read while it trains lists its runs not finished yet in `unfinished` ('dsconv/seed3')."""
 
     rows: list[VariantSummary]
     runs: list[RunResult]
@@ -89,6 +90,7 @@ class Summary:
     looks: int = 1
     left_out: list[RunResult] = field(default_factory=list)
     converged_only: bool = False
+    unfinished: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -97,6 +99,10 @@ class Summary:
     @property
     def reference(self) -> VariantSummary:
         return self.rows[0]
+
+    def interim(self, row: VariantSummary) -> bool:
+        """The row's verdict is an interim look: the variant or the reference has a run not finished yet."""
+        return any(u.rsplit("/", 1)[0] in (row.variant, self.reference.variant) for u in self.unfinished)
 
     def decided(self) -> bool:
         """Every variant's verdict on the selected metric is one more seeds cannot change: better, worse, equivalent,
