@@ -528,3 +528,10 @@ def test_the_readme_leads_with_the_real_photo_study_as_report_reads_its_kept_run
     loose, own = converged_counts(runs)
     n = len(runs)
     assert f"{loose} of {n} runs converged by the issue's independent rule and {own} of {n} by the project's" in text
+    marked = [r for r in state.summary.rows[1:] if state.summary.interim(r)]
+    real = unwrap(evidence.split("**Built-in")[0])
+    if marked:  # the dagger the table prints is explained, with the seed counts behind it
+        counts = " and ".join(f"{r.n} {r.variant}" for r in marked)
+        assert f"A † marks an interim look, not a verdict: {counts} seeds against {state.summary.reference.n} " in real
+    else:
+        assert "†" not in real
