@@ -55,6 +55,24 @@ def test_a_size_with_no_box_is_nan_and_left_out_of_the_table(tmp_path):
     assert {r["size"] for r in rows} == {"medium"}
     b = next(r for r in rows if r["variant"] == "b")
     assert b["paired"] and b["delta"] == pytest.approx(0.05) and b["low"] == pytest.approx(0.05)
+    assert (b["p_improve"], b["p_improve_low"], b["p_improve_high"]) == (1.0, 1.0, 1.0)  # b above a at every seed
+
+
+def test_p_improve_has_the_bootstrap_interval_compare_gives_it():
+    from yolo_dsconv.compare.stats import difference
+
+    a, b = [0.50, 0.55, 0.47, 0.52], [0.53, 0.51, 0.56]  # 3 seeds against 4: Welch and the two-sample bootstrap
+    none = {"small": math.nan, "large": math.nan}  # the split holds medium boxes only
+    values = {("a", s): {**none, "medium": x, "n_medium": 9} for s, x in enumerate(a)}
+    values |= {("b", s): {**none, "medium": x, "n_medium": 9} for s, x in enumerate(b)}
+    rows = size_table(values, ["a", "b"], level=0.9)
+    row, d = rows[1], difference(a, b, 0.9)
+    assert not row["paired"] and row["p_improve"] == pytest.approx(d.p_improve) == pytest.approx(9 / 12)
+    assert (row["p_improve_low"], row["p_improve_high"]) == (d.p_improve_low, d.p_improve_high)
+    assert 0 <= row["p_improve_low"] < row["p_improve"] < row["p_improve_high"] <= 1
+    table = markdown_sizes(rows, 400, 7, level=0.9)
+    assert "| Δ [90 % CI] | P(>ref) [90 % CI] |" in table
+    assert f"| {row['p_improve']:.2f} [{row['p_improve_low']:.2f}, {row['p_improve_high']:.2f}] |" in table
 
 
 def test_labels_are_found_in_ultralytics_layout_as_well(tmp_path):

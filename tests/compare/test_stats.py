@@ -8,7 +8,7 @@ import pytest
 import torch
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import TTestIndPower
+from statsmodels.stats.power import TTestIndPower, TTestPower
 from statsmodels.stats.weightstats import ttost_ind
 
 from yolo_dsconv.compare import difference, differences, spread
@@ -174,6 +174,33 @@ def test_seeds_needed_is_statsmodels_power_at_the_pooled_spread():
     )
     assert seeds_needed(spread([0.5, 0.5]), spread([0.6, 0.6]), 0.01, 0.05) == 2
     assert math.isnan(seeds_needed(spread([0.5]), spread([0.5, 0.6]), 0.01, 0.05))
+
+
+def test_seeds_needed_ends_where_statsmodels_power_is_nan():
+    """Per-seed differences equal up to rounding (sd 1.6e-17) and 2 pairs at an effect of 7 sd: statsmodels' power is
+    nan for both (its noncentral t's far tail fails), which once doubled n until numpy could not take its root."""
+    assert math.isnan(TTestPower().power(effect_size=0.01 / 0.002 * math.sqrt(2), nobs=2, alpha=0.05))
+    ref, other = [0.1 * s for s in range(3)], [0.1 * s + 0.05 for s in range(3)]
+    a, b, flat = spread(ref), spread(other), spread([y - x for x, y in zip(ref, other)])
+    assert 0 < flat.std < 1e-15 and seeds_needed(a, b, 0.01, 0.05, d=flat) == 2
+    seven = spread([0.0, 0.002, 0.004])  # sd 0.002: 2 pairs give power 0.57 (the near tail alone), 3 give 0.9994
+    assert seeds_needed(a, b, 0.01 * math.sqrt(2), 0.05, d=seven) == 3
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_the_power_behind_seeds_needed_is_statsmodels_where_it_has_one(paired):
+    from yolo_dsconv.compare.stats import _t_power
+
+    for effect in (0.1, 0.5, 1.0, 2.0, 4.0):
+        for n in (2, 3, 5, 10, 40):
+            if paired:
+                want = TTestPower().power(effect_size=effect, nobs=n, alpha=0.05)
+                got = _t_power(effect * math.sqrt(n), n - 1, 0.05)
+            else:
+                want = TTestIndPower().power(effect_size=effect, nobs1=n, alpha=0.05, ratio=1.0)
+                got = _t_power(effect * math.sqrt(n / 2), 2 * n - 2, 0.05)
+            if not math.isnan(want):
+                torch.testing.assert_close(got, float(want), rtol=1e-9, atol=1e-12)
 
 
 def test_one_seed_gives_no_interval_and_no_verdict():

@@ -148,7 +148,8 @@ def sizes_of_runs(project: Path, runs: list, data_yaml: str | Path, imgsz: int,
 def size_table(values: dict[tuple[str, int], dict], variants: list[str], level: float = 0.95,
                margin: float = 0.01) -> list[dict]:  # fmt: skip
     """Per variant and size: seeds, mean ± std and, against the first variant, Δ with its interval (paired when the
-    seeds are the same) and P(>ref). Rows for sizes the split does not hold are left out."""
+    seeds are the same) and P(>ref) with its bootstrap interval. Rows for sizes the split does not hold are left
+    out."""
     rows = []
     ref = variants[0]
     for size in SIZES:
@@ -166,8 +167,9 @@ def size_table(values: dict[tuple[str, int], dict], variants: list[str], level: 
             row = {"size": size, "variant": v, "n": m.n, "mean": m.mean, "std": m.std,
                    "boxes": values[(v, seeds[v][0])][f"n_{size}"]}  # fmt: skip
             if v != ref:
-                d = difference(ref_values, mine, level, margin, describe=False, paired=seeds[v] == seeds[ref])
+                d = difference(ref_values, mine, level, margin, paired=seeds[v] == seeds[ref])
                 row.update(delta=d.delta, low=d.low, high=d.high, p_improve=d.p_improve, paired=d.paired)
+                row.update(p_improve_low=d.p_improve_low, p_improve_high=d.p_improve_high)
             rows.append(row)
     return rows
 
@@ -208,17 +210,18 @@ def sizes_section(values: dict[tuple[str, int], dict], variants: list[str], imgs
     Markdown: what `yolo-dsconv sizes` writes, and what `compare sizes=True` adds to compare.json and compare.md."""
     rows = size_table(values, variants, level, margin)
     document = {"imgsz": imgsz, "runs": {f"{v}/seed{s}": x for (v, s), x in values.items()}, "table": rows}
-    return document, markdown_sizes(rows, imgsz, len(values))
+    return document, markdown_sizes(rows, imgsz, len(values), level)
 
 
-def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
-    """The table of `size_table` rows in Markdown, with what the sizes mean."""
+def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int, level: float = 0.95) -> str:
+    """The table of `size_table` rows in Markdown, with what the sizes mean; intervals at `level`."""
+    pct = f"{level:.1%}".replace(".0%", "%").replace("%", " %")
     lines = [
         f"AP50-95 by object size (COCO areas: small < 32², medium < 96², large; in pixels at {imgsz} px, the size the "
         f"network sees), {n_runs} runs, validation split; Δ against the first variant, paired by seed where the seeds "
         "are the same.",
         "",
-        "| size | boxes | variant | seeds | AP50-95 mean ± std | Δ [95 % CI] | P(>ref) |",
+        f"| size | boxes | variant | seeds | AP50-95 mean ± std | Δ [{pct} CI] | P(>ref) [{pct} CI] |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -228,6 +231,8 @@ def markdown_sizes(rows: list[dict], imgsz: int, n_runs: int) -> str:
         elif "delta" in r:
             delta = f"{r['delta']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"
             p = f"{r['p_improve']:.2f}"
+            if not missing(r["p_improve_low"]):
+                p += f" [{r['p_improve_low']:.2f}, {r['p_improve_high']:.2f}]"
         std = "" if missing(r["std"]) else f" ± {r['std']:.3f}"
         lines.append(
             f"| {r['size']} | {r['boxes']} | {r['variant']} | {r['n']} | {r['mean']:.3f}{std} | {delta} | {p} |"

@@ -16,8 +16,9 @@ For each variant against the reference (the first variant), on one metric:
 - the Welch p-value adjusted across the variants compared with one reference (Holm 1979);
 - two one-sided tests (TOST, statsmodels' `ttost_ind`, unequal variances, or `ttost_paired`, in closed form) for
   equivalence within ±margin;
-- the seeds per variant for 80 % power to detect a difference of `margin` at the observed spread (statsmodels'
-  `TTestIndPower`, or `TTestPower` of the differences when paired);
+- the seeds per variant for 80 % power to detect a difference of `margin` at the observed spread (the power of
+  statsmodels' `TTestIndPower`, or `TTestPower` of the differences when paired, computed here where its noncentral t
+  tail is nan);
 - the metric's ceiling: Ultralytics' AP cannot exceed 0.995 (101-point interpolation), so when reference + margin
   passes it the upper one-sided test cannot fail, and "equivalent" says only "not worse" (`NOT_WORSE`).
 
@@ -234,11 +235,8 @@ def seeds_needed(
     a: Spread, b: Spread, margin: float, alpha: float, power: float = POWER, d: Spread | None = None
 ) -> float:
     """The fewest seeds per variant giving `power` to detect a difference of `margin` with a two-sided t-test at
-    `alpha`, at the pooled observed spread (statsmodels' TTestIndPower, searched over integers: its root finder fails
-    for large effects), or, given the spread `d` of the per-seed differences, with the paired test (TTestPower); nan
-    when a spread is unknown, 2 when it is zero."""
-    from statsmodels.stats.power import TTestIndPower, TTestPower
-
+    `alpha`, at the pooled observed spread (two samples of n), or, given the spread `d` of the per-seed differences,
+    with the paired test; searched over integers. nan when a spread is unknown, 2 when it is zero."""
     if math.isnan(a.std) or math.isnan(b.std) or (d is not None and math.isnan(d.std)):
         return math.nan
     sd = math.sqrt((a.std**2 + b.std**2) / 2) if d is None else d.std
@@ -247,8 +245,8 @@ def seeds_needed(
 
     def enough(n: int) -> bool:
         if d is not None:
-            return n > 1 and TTestPower().power(effect_size=margin / sd, nobs=n, alpha=alpha) >= power
-        return TTestIndPower().power(effect_size=margin / sd, nobs1=n, alpha=alpha, ratio=1.0) >= power
+            return n > 1 and _t_power(margin / sd * math.sqrt(n), n - 1, alpha) >= power
+        return _t_power(margin / sd * math.sqrt(n / 2), 2 * n - 2, alpha) >= power
 
     low, high = 1, 2  # enough(high) holds and enough(low) does not, once the doubling ends
     while not enough(high):
@@ -257,6 +255,19 @@ def seeds_needed(
         mid = (low + high) // 2
         low, high = (low, mid) if enough(mid) else (mid, high)
     return float(high)
+
+
+def _t_power(noncentrality: float, df: int, alpha: float) -> float:
+    """The power of a two-sided t-test at `alpha`: both tails of the noncentral t past the critical value, as
+    statsmodels' TTestPower and TTestIndPower compute it, except where scipy's tail is nan at a large noncentrality
+    (the far tail, then 0; the near one, then 1 when the noncentrality passes the critical value), which statsmodels
+    passes on (power nan for 2 pairs at an effect of 7 sd)."""
+    from scipy.stats import nct, t
+
+    critical = float(t.isf(alpha / 2, df))
+    near, far = float(nct.sf(critical, df, noncentrality)), float(nct.cdf(-critical, df, noncentrality))
+    near = float(noncentrality > critical) if math.isnan(near) else near
+    return near + (0.0 if math.isnan(far) else far)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
